@@ -1,0 +1,39 @@
+/* modules.c: the table of modules (git's commands[]). */
+#include <string.h>
+
+#include "module.h"
+
+extern const struct module module_command, module_ping, module_raw,
+    module_shell;
+
+static const struct module *const modules[] = {
+	&module_command,
+	&module_ping,
+	&module_raw,
+	&module_shell,
+	NULL,
+};
+
+const struct module *const *
+mod_list(void)
+{
+	return modules;
+}
+
+const struct module *
+mod_find(const char *name)
+{
+	static const char *const prefixes[] = { "ansible.builtin.",
+	    "ansible.legacy.", NULL };
+	size_t i;
+
+	for (i = 0; prefixes[i] != NULL; i++)
+		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0) {
+			name += strlen(prefixes[i]);
+			break;
+		}
+	for (i = 0; modules[i] != NULL; i++)
+		if (strcmp(modules[i]->name, name) == 0)
+			return modules[i];
+	return NULL;
+}
