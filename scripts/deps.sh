@@ -6,7 +6,7 @@ pkgs=(
   build-essential meson ninja-build pkg-config
   libssh-dev libyaml-dev libgit2-dev libpcre2-dev libncurses-dev libssl-dev
   openssh-server openssh-client sudo iproute2 util-linux procps
-  python3 python3-jinja2 python3-yaml ansible-core pssh time
+  python3 python3-jinja2 python3-yaml ansible-core pssh time clang
 )
 missing=()
 for p in "${pkgs[@]}"; do

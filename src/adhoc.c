@@ -15,7 +15,9 @@
 #include "pool.h"
 #include "runsetup.h"
 #include "target.h"
+#include "template/template.h"
 #include "util.h"
+#include "vars.h"
 #include "yaml_load.h"
 
 /* What one host did: filled by a worker, read by the main thread. */
@@ -29,13 +31,48 @@ struct host_run {
 
 struct adhoc {
 	struct run_opts		*opts;
+	struct run_setup	*rs;
 	const struct module	*mod;
-	const struct value	*args;
+	const struct value	*args;		/* checked, when not templated */
+	const struct value	*raw;		/* args that hold templates */
+	struct run_magic	 magic;
 	struct host_run		*hosts;
 	size_t			 nhosts;
 	enum adhoc_style	 style;
 	bool			 fold;
 };
+
+/*
+ * Template the task's arguments with this host's variables, drop the ones
+ * that are `omit`, and check them: NULL (the host failed) on an error.
+ */
+static const struct value *
+host_args(struct adhoc *ad, struct task_ctx *ctx, struct result *res)
+{
+	struct err err = ERR_INIT;
+	struct value *v, *args;
+	char buf[ERR_MSG_MAX + 256];
+
+	if (tmpl_value(ctx->a, ctx->tmpl, ad->raw, &v, &err) < 0) {
+		res->no_changed_key = true;
+		res_fail(ctx, res, "The task includes an option with an "
+		    "undefined variable. The error was: %s",
+		    err.pos.line > 0 ? err_format(&err, buf, sizeof(buf)) :
+		    err.msg);
+		return NULL;
+	}
+	for (size_t k = v->u.dict->n; k > 0; k--) {
+		struct val_entry *e = &v->u.dict->ent[k - 1];
+
+		if (val_is_str(e->val, TMPL_OMIT) && e->key->type == VAL_STR)
+			val_dict_del(v, e->key->u.str.s);
+	}
+	if ((args = mod_check_args(ctx->a, ad->mod, v, &err)) == NULL) {
+		res_fail(ctx, res, "%s", err_format(&err, buf, sizeof(buf)));
+		return NULL;
+	}
+	return args;
+}
 
 static void
 run_one(void *ud, size_t i)
@@ -54,9 +91,23 @@ run_one(void *ud, size_t i)
 	};
 	struct err err = ERR_INIT;
 	struct strbuf sb = STRBUF_INIT;
+	struct varscope scope = { 0 };
+	struct tmpl_env env = { varscope_get, &scope, TMPL_ANSIBLE, "." };
+	const struct value *args = ad->args;
+	int rc = 0;
 
+	/* Extra vars win, then magic vars, then the host's own. */
+	varscope_push(&scope, ad->rs->extra_vars);
+	varscope_push(&scope, vars_magic(&h->scratch, &ad->rs->inv,
+	    ad->rs->hosts[i], &ad->magic));
+	varscope_push(&scope, h->target.vars);
+	ctx.tmpl = &env;
 	res_init(&ctx, &h->res);
-	if (ad->mod->run(&ctx, ad->args, &h->res, &err) < 0) {
+	if (args == NULL)
+		args = host_args(ad, &ctx, &h->res);
+	if (args != NULL)
+		rc = ad->mod->run(&ctx, args, &h->res, &err);
+	if (rc < 0) {
 		char msg[ERR_MSG_MAX + 256];
 
 		h->res.unreachable = true;
@@ -189,6 +240,11 @@ parse_args(struct adhoc *ad, struct arena *a, struct err *err)
 		if (kv == NULL)
 			return -1;
 	}
+	if (tmpl_value_needs(kv)) {
+		/* Templated per host, checked then. */
+		ad->raw = kv;
+		return 0;
+	}
 	ad->args = mod_check_args(a, ad->mod, kv, err);
 	return ad->args == NULL ? -1 : 0;
 }
@@ -240,6 +296,18 @@ adhoc_main(struct run_opts *o)
 		    strerror(errno));
 		rc = EXIT_INPUT;
 		goto out;
+	}
+	ad.rs = &rs;
+	ad.magic.check_mode = o->check;
+	ad.magic.diff_mode = o->diff;
+	ad.magic.verbosity = o->verbosity;
+	if (ad.raw != NULL || (ad.mod->flags & MODULE_NO_HOST)) {
+		/* hostvars only when something may read them */
+		ad.magic.hostvars = vars_hostvars(&rs.a, &rs.inv);
+		ad.magic.play_hosts = val_new_list(&rs.a);
+		for (i = 0; i < rs.nhosts; i++)
+			val_list_push(&rs.a, ad.magic.play_hosts,
+			    val_new_str(&rs.a, rs.names[i]));
 	}
 	ad.style = o->one_line ? ADHOC_ONELINE : ADHOC_MINIMAL;
 	ad.fold = o->fold == FOLD_ON || (o->fold == FOLD_AUTO &&

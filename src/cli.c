@@ -62,6 +62,7 @@ static const struct cli_cmd cli_cmds[] = {
 	    cmd_inventory },
 	{ "version", "print the version", cmd_version },
 	{ "__yaml", NULL, cmd_yaml },
+	{ "__template", NULL, cmd_template },
 	{ NULL, NULL, NULL },
 };
 

@@ -25,5 +25,6 @@ int	cli_main(int argc, char **argv);
 
 /* Subcommands (cmd_*.c). */
 int	cmd_inventory(int argc, char **argv);
+int	cmd_template(int argc, char **argv);
 
 #endif

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,4 +205,309 @@ json_encode(struct strbuf *sb, const struct value *v,
 	static const struct json_opts dflt = JSON_OPTS_PYTHON;
 
 	encode(sb, v, opts != NULL ? opts : &dflt, 0);
+}
+
+/* ---- parsing (Python's json.loads) ---- */
+
+struct jp {
+	struct arena	*a;
+	const char	*name;
+	const char	*s;
+	size_t		 n, i;
+	int		 depth;
+	struct err	*err;
+};
+
+static int
+jp_fail(struct jp *p, const char *what)
+{
+	struct pos pos = { p->name, 1, 1 };
+
+	for (size_t k = 0; k < p->i && k < p->n; k++)
+		if (p->s[k] == '\n') {
+			pos.line++;
+			pos.col = 1;
+		} else
+			pos.col++;
+	return err_set(p->err, &pos, "%s", what);
+}
+
+static void
+jp_ws(struct jp *p)
+{
+	while (p->i < p->n && (p->s[p->i] == ' ' || p->s[p->i] == '\t' ||
+	    p->s[p->i] == '\n' || p->s[p->i] == '\r'))
+		p->i++;
+}
+
+static int
+jp_hex4(struct jp *p, unsigned long *cp)
+{
+	*cp = 0;
+	if (p->i + 4 > p->n)
+		return -1;
+	for (int k = 0; k < 4; k++) {
+		char c = p->s[p->i++];
+
+		*cp <<= 4;
+		if (c >= '0' && c <= '9')
+			*cp |= (unsigned long)(c - '0');
+		else if ((c | 32) >= 'a' && (c | 32) <= 'f')
+			*cp |= (unsigned long)((c | 32) - 'a' + 10);
+		else
+			return -1;
+	}
+	return 0;
+}
+
+static struct value *
+jp_string(struct jp *p)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct value *v;
+
+	p->i++;
+	for (;;) {
+		if (p->i >= p->n) {
+			jp_fail(p, "Unterminated string starting at");
+			goto bad;
+		}
+		char c = p->s[p->i++];
+		if (c == '"')
+			break;
+		if ((unsigned char)c < 0x20) {
+			p->i--;
+			jp_fail(p, "Invalid control character at");
+			goto bad;
+		}
+		if (c != '\\') {
+			sb_addch(&sb, c);
+			continue;
+		}
+		if (p->i >= p->n) {
+			jp_fail(p, "Unterminated string");
+			goto bad;
+		}
+		c = p->s[p->i++];
+		unsigned long cp, lo;
+		switch (c) {
+		case '"': sb_addch(&sb, '"'); break;
+		case '\\': sb_addch(&sb, '\\'); break;
+		case '/': sb_addch(&sb, '/'); break;
+		case 'b': sb_addch(&sb, '\b'); break;
+		case 'f': sb_addch(&sb, '\f'); break;
+		case 'n': sb_addch(&sb, '\n'); break;
+		case 'r': sb_addch(&sb, '\r'); break;
+		case 't': sb_addch(&sb, '\t'); break;
+		case 'u':
+			if (jp_hex4(p, &cp) < 0) {
+				jp_fail(p, "Invalid \\uXXXX escape");
+				goto bad;
+			}
+			if (cp >= 0xd800 && cp < 0xdc00 && p->i + 6 <= p->n &&
+			    p->s[p->i] == '\\' && p->s[p->i + 1] == 'u') {
+				size_t save = p->i;
+
+				p->i += 2;
+				if (jp_hex4(p, &lo) == 0 && lo >= 0xdc00 &&
+				    lo < 0xe000)
+					cp = 0x10000 + ((cp - 0xd800) << 10) +
+					    (lo - 0xdc00);
+				else
+					p->i = save;
+			}
+			sb_addutf8(&sb, cp);
+			break;
+		default:
+			p->i--;
+			jp_fail(p, "Invalid \\escape");
+			goto bad;
+		}
+	}
+	v = val_new_strn(p->a, sb.buf, sb.len);
+	sb_release(&sb);
+	return v;
+bad:
+	sb_release(&sb);
+	return NULL;
+}
+
+static struct value *jp_value(struct jp *);
+
+static struct value *
+jp_number(struct jp *p)
+{
+	size_t b = p->i;
+	bool isfloat = false;
+	char buf[128];
+
+	if (p->s[p->i] == '-')
+		p->i++;
+	if (p->i >= p->n || p->s[p->i] < '0' || p->s[p->i] > '9') {
+		jp_fail(p, "Expecting value");
+		return NULL;
+	}
+	if (p->s[p->i] == '0')
+		p->i++;
+	else
+		while (p->i < p->n && p->s[p->i] >= '0' && p->s[p->i] <= '9')
+			p->i++;
+	if (p->i + 1 < p->n && p->s[p->i] == '.' && p->s[p->i + 1] >= '0' &&
+	    p->s[p->i + 1] <= '9') {
+		isfloat = true;
+		p->i++;
+		while (p->i < p->n && p->s[p->i] >= '0' && p->s[p->i] <= '9')
+			p->i++;
+	}
+	if (p->i < p->n && (p->s[p->i] == 'e' || p->s[p->i] == 'E')) {
+		size_t save = p->i++;
+
+		if (p->i < p->n && (p->s[p->i] == '+' || p->s[p->i] == '-'))
+			p->i++;
+		if (p->i < p->n && p->s[p->i] >= '0' && p->s[p->i] <= '9') {
+			isfloat = true;
+			while (p->i < p->n && p->s[p->i] >= '0' &&
+			    p->s[p->i] <= '9')
+				p->i++;
+		} else
+			p->i = save;
+	}
+	if (p->i - b >= sizeof(buf)) {
+		jp_fail(p, "number too long");
+		return NULL;
+	}
+	memcpy(buf, p->s + b, p->i - b);
+	buf[p->i - b] = '\0';
+	if (!isfloat) {
+		errno = 0;
+		long long v = strtoll(buf, NULL, 10);
+
+		if (errno != ERANGE)
+			return val_new_int(p->a, v);
+	}
+	return val_new_float(p->a, strtod(buf, NULL));
+}
+
+static struct value *
+jp_value(struct jp *p)
+{
+	struct value *v;
+
+	jp_ws(p);
+	if (p->i >= p->n) {
+		jp_fail(p, "Expecting value");
+		return NULL;
+	}
+	if (++p->depth > 500) {
+		jp_fail(p, "nested too deeply");
+		return NULL;
+	}
+	char c = p->s[p->i];
+	const char *rest = p->s + p->i;
+	size_t left = p->n - p->i;
+	if (c == '{') {
+		v = val_new_dict(p->a);
+		p->i++;
+		jp_ws(p);
+		if (p->i < p->n && p->s[p->i] == '}')
+			p->i++;
+		else
+			for (;;) {
+				struct value *k, *x;
+
+				jp_ws(p);
+				if (p->i >= p->n || p->s[p->i] != '"') {
+					jp_fail(p, "Expecting property name "
+					    "enclosed in double quotes");
+					return NULL;
+				}
+				if ((k = jp_string(p)) == NULL)
+					return NULL;
+				jp_ws(p);
+				if (p->i >= p->n || p->s[p->i] != ':') {
+					jp_fail(p, "Expecting ':' delimiter");
+					return NULL;
+				}
+				p->i++;
+				if ((x = jp_value(p)) == NULL)
+					return NULL;
+				val_dict_setv(p->a, v, k, x);
+				jp_ws(p);
+				if (p->i < p->n && p->s[p->i] == ',') {
+					p->i++;
+					continue;
+				}
+				if (p->i < p->n && p->s[p->i] == '}') {
+					p->i++;
+					break;
+				}
+				jp_fail(p, "Expecting ',' delimiter");
+				return NULL;
+			}
+	} else if (c == '[') {
+		v = val_new_list(p->a);
+		p->i++;
+		jp_ws(p);
+		if (p->i < p->n && p->s[p->i] == ']')
+			p->i++;
+		else
+			for (;;) {
+				struct value *x = jp_value(p);
+
+				if (x == NULL)
+					return NULL;
+				val_list_push(p->a, v, x);
+				jp_ws(p);
+				if (p->i < p->n && p->s[p->i] == ',') {
+					p->i++;
+					continue;
+				}
+				if (p->i < p->n && p->s[p->i] == ']') {
+					p->i++;
+					break;
+				}
+				jp_fail(p, "Expecting ',' delimiter");
+				return NULL;
+			}
+	} else if (c == '"') {
+		v = jp_string(p);
+	} else if (left >= 4 && memcmp(rest, "true", 4) == 0) {
+		v = &val_true;
+		p->i += 4;
+	} else if (left >= 5 && memcmp(rest, "false", 5) == 0) {
+		v = &val_false;
+		p->i += 5;
+	} else if (left >= 4 && memcmp(rest, "null", 4) == 0) {
+		v = &val_none;
+		p->i += 4;
+	} else if (left >= 3 && memcmp(rest, "NaN", 3) == 0) {
+		v = val_new_float(p->a, NAN);
+		p->i += 3;
+	} else if (left >= 8 && memcmp(rest, "Infinity", 8) == 0) {
+		v = val_new_float(p->a, INFINITY);
+		p->i += 8;
+	} else if (left >= 9 && memcmp(rest, "-Infinity", 9) == 0) {
+		v = val_new_float(p->a, -INFINITY);
+		p->i += 9;
+	} else
+		v = jp_number(p);
+	p->depth--;
+	return v;
+}
+
+struct value *
+json_parse(struct arena *a, const char *name, const char *text, size_t len,
+    struct err *err)
+{
+	struct jp p = { a, name, text, len, 0, 0, err };
+	struct value *v = jp_value(&p);
+
+	if (v == NULL)
+		return NULL;
+	jp_ws(&p);
+	if (p.i < p.n) {
+		jp_fail(&p, "Extra data");
+		return NULL;
+	}
+	return v;
 }

@@ -23,6 +23,8 @@
 #include "conn.h"
 #include "value.h"
 
+struct tmpl_env;
+
 enum arg_type {
 	ARG_STR,
 	ARG_BOOL,
@@ -68,7 +70,7 @@ struct task_ctx {
 	bool			 check_mode;
 	bool			 diff;
 	int			 verbosity;
-	void			*tmpl;		/* struct tmpl_ctx *, or NULL */
+	const struct tmpl_env	*tmpl;		/* the host's templating, or NULL */
 };
 
 struct result {
@@ -77,6 +79,7 @@ struct result {
 	bool		 failed;
 	bool		 skipped;
 	bool		 unreachable;
+	bool		 no_changed_key;	/* action plugins (debug): no "changed" */
 	const char	*msg;		/* also in v["msg"] */
 };
 

@@ -3,11 +3,12 @@
 
 #include "module.h"
 
-extern const struct module module_command, module_ping, module_raw,
+extern const struct module module_command, module_debug, module_ping, module_raw,
     module_shell;
 
 static const struct module *const modules[] = {
 	&module_command,
+	&module_debug,
 	&module_ping,
 	&module_raw,
 	&module_shell,

@@ -117,7 +117,8 @@ res_set_cmd(struct task_ctx *ctx, struct result *res,
 void
 res_finish(struct task_ctx *ctx, struct result *res)
 {
-	res_set(ctx, res, "changed", val_bool(res->changed));
+	if (!res->no_changed_key || res->changed)
+		res_set(ctx, res, "changed", val_bool(res->changed));
 	if (res->failed)
 		res_set(ctx, res, "failed", &val_true);
 	if (res->skipped)

@@ -130,3 +130,23 @@ sb_rtrim(struct strbuf *sb)
 	if (sb->alloc)
 		sb->buf[sb->len] = '\0';
 }
+
+void
+sb_addutf8(struct strbuf *sb, unsigned long cp)
+{
+	if (cp < 0x80)
+		sb_addch(sb, (int)cp);
+	else if (cp < 0x800) {
+		sb_addch(sb, (int)(0xc0 | (cp >> 6)));
+		sb_addch(sb, (int)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		sb_addch(sb, (int)(0xe0 | (cp >> 12)));
+		sb_addch(sb, (int)(0x80 | ((cp >> 6) & 0x3f)));
+		sb_addch(sb, (int)(0x80 | (cp & 0x3f)));
+	} else {
+		sb_addch(sb, (int)(0xf0 | (cp >> 18)));
+		sb_addch(sb, (int)(0x80 | ((cp >> 12) & 0x3f)));
+		sb_addch(sb, (int)(0x80 | ((cp >> 6) & 0x3f)));
+		sb_addch(sb, (int)(0x80 | (cp & 0x3f)));
+	}
+}

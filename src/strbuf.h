@@ -31,6 +31,8 @@ void	 sb_addf(struct strbuf *, const char *, ...)
 void	 sb_vaddf(struct strbuf *, const char *, va_list)
 	    __attribute__((format(printf, 2, 0)));
 void	 sb_setlen(struct strbuf *, size_t);
+/* Append code point cp as UTF-8. */
+void	 sb_addutf8(struct strbuf *, unsigned long cp);
 /* Remove trailing whitespace. */
 void	 sb_rtrim(struct strbuf *);
 

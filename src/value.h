@@ -39,6 +39,10 @@ enum val_flags {
 	VAL_UNSAFE = 1 << 0,	/* !unsafe: never templated */
 	VAL_QUOTED = 1 << 1,	/* a YAML/INI scalar that was quoted */
 	VAL_TUPLE = 1 << 2,	/* a list that is a Python tuple (repr) */
+	/* Template engine marks (src/template/): */
+	VAL_NTEXT = 1 << 3,	/* text a string-type filter made: kept text */
+	VAL_MUTABLE = 1 << 4,	/* made by this render: .append() may change */
+	VAL_NAMESPACE = 1 << 5,	/* namespace(): {% set ns.x %} may change */
 };
 
 struct val_list;

@@ -30,6 +30,9 @@ out_dump_result(struct strbuf *sb, const struct value *v, int indent)
 		val_dict_setv(&a, clean, v->u.dict->ent[i].key,
 		    v->u.dict->ent[i].val);
 	}
+	/* debug's results: always indented (then, for -o, joined). */
+	if (indent < 0 && val_truthy(val_dict_get(v, "_ansible_verbose_always")))
+		o.indent = 4;
 	json_encode(&tmp, clean, &o);
 	if (indent < 0) {
 		/* indent=0 then newlines removed: Ansible's oneline. */
@@ -123,9 +126,18 @@ out_adhoc_result(struct strbuf *sb, const char *label, const struct module *m,
 			generic(sb, label, res->v, "FAILED", style);
 			return;
 		}
+		/* Ansible's callback does not show "failed": true here. */
+		struct arena a = ARENA_INIT;
+		struct value *v = val_new_dict(&a);
+
+		for (size_t i = 0; i < res->v->u.dict->n; i++)
+			if (!val_is_str(res->v->u.dict->ent[i].key, "failed"))
+				val_dict_setv(&a, v, res->v->u.dict->ent[i].key,
+				    res->v->u.dict->ent[i].val);
 		sb_addf(sb, "%s | FAILED! => ", label);
-		out_dump_result(sb, res->v, indent);
+		out_dump_result(sb, v, indent);
 		sb_addch(sb, '\n');
+		arena_release(&a);
 		return;
 	}
 	if (no_json(m)) {
@@ -134,6 +146,29 @@ out_adhoc_result(struct strbuf *sb, const char *label, const struct module *m,
 		return;
 	}
 	sb_addf(sb, "%s | %s => ", label, res->changed ? "CHANGED" : "SUCCESS");
+	if (style != ADHOC_ONELINE &&
+	    val_truthy(val_dict_get(res->v, "_ansible_verbose_always"))) {
+		/* Ansible's _clean_results() for debug */
+		struct arena a = ARENA_INIT;
+		struct value *v = val_new_dict(&a);
+		bool has_msg = val_dict_get(res->v, "msg") != NULL;
+
+		for (size_t i = 0; i < res->v->u.dict->n; i++) {
+			struct value *k = res->v->u.dict->ent[i].key;
+
+			if (has_msg ? !(val_is_str(k, "msg") ||
+			    val_is_str(k, "warnings") ||
+			    (k->type == VAL_STR && k->u.str.s[0] == '_')) :
+			    (val_is_str(k, "changed") || val_is_str(k, "failed") ||
+			    val_is_str(k, "skipped")))
+				continue;
+			val_dict_setv(&a, v, k, res->v->u.dict->ent[i].val);
+		}
+		out_dump_result(sb, v, indent);
+		sb_addch(sb, '\n');
+		arena_release(&a);
+		return;
+	}
 	out_dump_result(sb, res->v, indent);
 	sb_addch(sb, '\n');
 }

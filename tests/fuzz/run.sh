@@ -19,7 +19,7 @@ if ! (cd "$top" && printf '%s\n' $srcs | xargs -P 2 -I{} sh -c \
   echo "not ok 1 - the library builds with clang"; sed 's/^/# /' "$out/build.log" | tail -20; echo "1..1"; exit 1
 fi
 ar rcs "$out/libmuster_fuzz.a" "$out"/*.o
-for t in yaml ini; do
+for t in yaml ini template; do
   n=$((n+1))
   if ! (cd "$top" && clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
         -Isrc -Imodules $cflags "tests/fuzz/fuzz_$t.c" "$out/libmuster_fuzz.a" $libs -lpthread -lm \
@@ -30,7 +30,7 @@ for t in yaml ini; do
     echo "not ok $n - fuzz_$t builds"; sed 's/^/# /' "$out/build_$t.log" | tail -20; failed=$((failed+1)); continue
   fi
   mkdir -p "$out/corpus_$t"; cp "$here/corpus_$t"/* "$out/corpus_$t/"
-  if "$out/fuzz_$t" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \
+  if "$out/fuzz_$t" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 -artifact_prefix="$out/" \
       "$out/corpus_$t" >"$out/run_$t.log" 2>&1; then
     echo "ok $n - fuzz_$t ran ${secs}s without a crash ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$out/run_$t.log" | awk '{print $2}') runs)"
   else
