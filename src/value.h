@@ -43,6 +43,8 @@ enum val_flags {
 	VAL_NTEXT = 1 << 3,	/* text a string-type filter made: kept text */
 	VAL_MUTABLE = 1 << 4,	/* made by this render: .append() may change */
 	VAL_NAMESPACE = 1 << 5,	/* namespace(): {% set ns.x %} may change */
+	VAL_VARSCOPE = 1 << 6,	/* a host's variables (hostvars[h]): values
+				   read from it are rendered with it */
 };
 
 struct val_list;

@@ -63,6 +63,7 @@ vars_hostvars(struct arena *a, struct inventory *inv)
 		for (size_t k = 0; k < m->u.dict->n; k++)
 			val_dict_setv(a, d, m->u.dict->ent[k].key,
 			    m->u.dict->ent[k].val);
+		d->flags |= VAL_VARSCOPE;
 		val_dict_set(a, hv, h->name, d);
 	}
 	return hv;

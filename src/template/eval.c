@@ -51,6 +51,7 @@ struct shared {
 	int		 nstack;
 	bool		 undef_err;	/* the last error was an undefined */
 	unsigned long	 steps;		/* against MAX_STEPS */
+	int		 nest;		/* hostvars renders inside renders */
 };
 
 struct tmpl_state {
@@ -205,8 +206,17 @@ tmpl_lookup_var(struct tmpl_state *st, const char *name, struct err *err)
 		    name));
 	}
 	if (!st->ansible || strcmp(name, "vars") == 0 ||
-	    strcmp(name, "hostvars") == 0 || !needs_templating(raw, 0))
+	    strcmp(name, "hostvars") == 0)
 		return raw;
+	if (!needs_templating(raw, 0)) {
+		/* Remember it: large lists are scanned once a render. */
+		if (raw->type == VAL_LIST || raw->type == VAL_DICT) {
+			if (st->sh->cache == NULL)
+				st->sh->cache = val_new_dict(st->a);
+			val_dict_set(st->a, st->sh->cache, name, raw);
+		}
+		return raw;
+	}
 	for (int i = 0; i < st->sh->nstack; i++)
 		if (strcmp(st->sh->stack[i], name) == 0) {
 			struct strbuf sb = STRBUF_INIT;
@@ -284,6 +294,44 @@ str_char(struct arena *a, const struct value *s, int64_t i, bool *ok)
 	return val_new_strn(a, s->u.str.s + b, e - b);
 }
 
+static struct value *
+dict_getvar(void *ctx, const char *name, size_t len)
+{
+	return val_dict_getn(ctx, name, len);
+}
+
+/*
+ * hostvars[h].x: rendered with h's variables, as Ansible's HostVarsVars
+ * does.  An error there makes the value undefined, with the reason.
+ */
+static struct value *
+scope_value(struct tmpl_state *st, struct value *scope, struct value *key,
+    struct value *v)
+{
+	struct shared *sh = arena_alloc(st->a, sizeof(*sh));
+	struct tmpl_env *env = arena_alloc(st->a, sizeof(*env));
+	struct err e2 = ERR_INIT;
+	struct value *out;
+
+	if (st->sh->nest >= 20) {
+		st->undef_name = NULL;
+		return set_undef(st, "recursive loop detected in hostvars");
+	}
+	*env = *st->env;
+	env->getvar = dict_getvar;
+	env->ctx = scope;
+	sh->nest = st->sh->nest + 1;
+	sh->steps = st->sh->steps;
+	if (template_value(sh, st->a, env, v, env->flags & ~TMPL_TEXT, &out,
+	    &e2) < 0) {
+		st->undef_name = NULL;
+		return set_undef(st, arena_printf(st->a, "%s: %s",
+		    key->type == VAL_STR ? key->u.str.s : "value", e2.msg));
+	}
+	st->sh->steps = sh->steps;
+	return out;
+}
+
 /* obj[key] (item first) or obj.key (attribute first): Jinja2's rules. */
 static struct value *
 getitem(struct tmpl_state *st, struct value *obj, struct value *key)
@@ -297,6 +345,9 @@ getitem(struct tmpl_state *st, struct value *obj, struct value *key)
 	case VAL_DICT: {
 		struct value *v = val_dict_getv(obj, key);
 
+		if (v != NULL && (obj->flags & VAL_VARSCOPE) && st->ansible &&
+		    needs_templating(v, 0))
+			return scope_value(st, obj, key, v);
 		if (v != NULL)
 			return v;
 		break;
@@ -1430,6 +1481,26 @@ tmpl_iterable(struct tmpl_state *st, struct value *v, struct err *err)
 	return l;
 }
 
+/* Does the tree mention the name (outside nested for loops' own)? */
+static bool
+mentions(const struct tnode *n, const char *name, int depth)
+{
+	if (n == NULL || depth > 200)
+		return false;
+	if (n->kind == E_NAME && strcmp(n->name, name) == 0)
+		return true;
+	if (mentions(n->a, name, depth + 1) || mentions(n->b, name, depth + 1) ||
+	    mentions(n->c, name, depth + 1) || mentions(n->d, name, depth + 1))
+		return true;
+	for (size_t i = 0; i < n->nkids; i++)
+		if (mentions(n->kids[i], name, depth + 1))
+			return true;
+	for (size_t i = 0; i < n->nkw; i++)
+		if (mentions(n->kwargs[i], name, depth + 1))
+			return true;
+	return false;
+}
+
 static int
 exec_for(struct tmpl_state *st, struct tnode *n)
 {
@@ -1469,10 +1540,17 @@ exec_for(struct tmpl_state *st, struct tnode *n)
 	if (count == 0)
 		return n->c != NULL ? exec_body(st, n->c) : 0;
 	struct value *loop = NULL;
+	/* op: 0 not yet known, 1 the body never says `loop`, 2 it does */
+	if (n->op == 0)
+		n->op = mentions(n->b, "loop", 0) || mentions(n->c, "loop", 0) ?
+		    2 : 1;
 	for (size_t i = 0; i < count; i++) {
 		struct frame f = { 0 };
 		int rc;
 
+		f.up = save;
+		if (n->op == 1)
+			goto bound;
 		loop = val_new_dict(st->a);
 		val_dict_set(st->a, loop, "index", val_new_int(st->a,
 		    (int64_t)i + 1));
@@ -1492,8 +1570,8 @@ exec_for(struct tmpl_state *st, struct tnode *n)
 			val_dict_set(st->a, loop, "previtem", keep[i - 1]);
 		if (i + 1 < count)
 			val_dict_set(st->a, loop, "nextitem", keep[i + 1]);
-		f.up = save;
 		frame_set(st, &f, "loop", loop);
+	bound:
 		if (bind(st, n, &f, keep[i]) < 0)
 			return -1;
 		st->top = &f;

@@ -43,6 +43,7 @@ check "inventory_hostname_short" all -m debug -a 'msg={{ inventory_hostname_shor
 check "groups" 'w1' -m debug -a 'msg="{{ groups.web }} {{ groups["all"] | length }}"'
 check "hostvars of another host" 'w1' -m debug -a "msg={{ hostvars['w2'].port }}"
 check "lazy inventory var" w2 -m debug -a 'msg={{ ref }}'
+check "hostvars values render with that host's variables" d1.example.com -m debug -a "msg={{ hostvars['w2'].ref }}"
 check "inventory var types" web -m debug -a 'msg="{{ port | int + 1 }} {{ env }} {{ nested.k }}"'
 check "play_hosts" web -m debug -a 'msg={{ ansible_play_hosts }}'
 check "extra vars from a file" w1 -m debug -a 'msg="{{ x * 2 }} {{ l | join(",") }}"' -e @vars.yml
