@@ -209,31 +209,6 @@ convert(struct arena *a, const struct module *m, const struct arg_spec *spec,
 	return NULL;
 }
 
-static unsigned
-edit_distance(const char *s, const char *t)
-{
-	unsigned d[64][64], i, j, n = (unsigned)strlen(s),
-	    k = (unsigned)strlen(t);
-
-	if (n >= 64 || k >= 64)
-		return 99;
-	for (i = 0; i <= n; i++)
-		d[i][0] = i;
-	for (j = 0; j <= k; j++)
-		d[0][j] = j;
-	for (i = 1; i <= n; i++)
-		for (j = 1; j <= k; j++) {
-			unsigned c = d[i - 1][j - 1] + (s[i - 1] != t[j - 1]);
-
-			if (d[i - 1][j] + 1 < c)
-				c = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < c)
-				c = d[i][j - 1] + 1;
-			d[i][j] = c;
-		}
-	return d[n][k];
-}
-
 static const struct arg_spec *
 find_spec(const struct module *m, const char *name)
 {
@@ -257,7 +232,7 @@ suggest(const struct module *m, const char *name)
 	unsigned d, bestd = 3;
 
 	for (s = m->args; s != NULL && s->name != NULL; s++) {
-		d = edit_distance(name, s->name);
+		d = util_edit_distance(name, s->name);
 		if (d < bestd) {
 			bestd = d;
 			best = s;
@@ -286,6 +261,9 @@ mod_check_args(struct arena *a, const struct module *m,
 	const char *hint;
 	size_t i, j;
 
+	if ((m->flags & MODULE_ANY_ARGS) && args != NULL &&
+	    args->type == VAL_DICT)
+		return (struct value *)args;
 	if (args != NULL && args->type != VAL_DICT) {
 		err_set(err, &args->pos, "arguments of module '%s' must be a "
 		    "dict, not %s", m->name, val_type_name(args));

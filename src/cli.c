@@ -5,6 +5,7 @@
 #include "adhoc.h"
 #include "cli.h"
 #include "conn.h"
+#include "exec.h"
 #include "json.h"
 #include "options.h"
 #include "util.h"
@@ -87,9 +88,7 @@ run_main(int argc, char **argv)
 	if (o.adhoc || o.args.n != 1 || !looks_like_playbook(o.args.v[0]))
 		rc = adhoc_main(&o);
 	else {
-		fprintf(stderr, "ERROR! running playbooks is not available "
-		    "yet: '%s'\n", o.args.v[0]);
-		rc = EXIT_INPUT;
+		rc = playbook_main(&o, o.args.v[0]);
 	}
 	opts_release(&o);
 	return rc;

@@ -394,12 +394,18 @@ expand_ranges(struct arena *a, const char *pat, struct value *out,
 		if (b > e)
 			return err_set(err, NULL, "host range must be begin <= "
 			    "end in '%s'", pat);
-		for (i = b; i <= e; i += step) {
+		if ((unsigned long)e - (unsigned long)b > 1000000UL *
+		    (unsigned long)step)
+			return err_set(err, NULL, "host range too large in '%s'",
+			    pat);
+		for (i = b;; i += step) {
 			char *name = arena_printf(a, "%s%0*ld%s", head, width,
 			    i, rb + 1);
 
 			if (expand_ranges(a, name, out, err) < 0)
 				return -1;
+			if (e - i < step)
+				break;
 		}
 		return 0;
 	}

@@ -58,6 +58,7 @@ enum module_flags {
 	MODULE_LOCAL = 1 << 2,		/* runs on the controller only */
 	MODULE_RAW_PARAMS = 1 << 3,	/* free-form text in _raw_params */
 	MODULE_NO_HOST = 1 << 4,	/* needs no connection (debug...) */
+	MODULE_ANY_ARGS = 1 << 5,	/* takes any keys (set_fact) */
 };
 
 struct task_ctx {

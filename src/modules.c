@@ -3,14 +3,19 @@
 
 #include "module.h"
 
-extern const struct module module_command, module_debug, module_ping, module_raw,
+extern const struct module module_assert, module_command, module_debug,
+    module_fail, module_ping, module_raw, module_set_fact, module_setup,
     module_shell;
 
 static const struct module *const modules[] = {
+	&module_assert,
 	&module_command,
 	&module_debug,
+	&module_fail,
 	&module_ping,
 	&module_raw,
+	&module_set_fact,
+	&module_setup,
 	&module_shell,
 	NULL,
 };

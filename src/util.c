@@ -185,3 +185,42 @@ read_file(const char *path, char **bufp, size_t *lenp)
 		*lenp = len;
 	return 0;
 }
+
+unsigned
+util_edit_distance(const char *s, const char *t)
+{
+	unsigned d[64][64], i, j, n = (unsigned)strlen(s),
+	    k = (unsigned)strlen(t);
+
+	if (n >= 64 || k >= 64)
+		return 99;
+	for (i = 0; i <= n; i++)
+		d[i][0] = i;
+	for (j = 0; j <= k; j++)
+		d[0][j] = j;
+	for (i = 1; i <= n; i++)
+		for (j = 1; j <= k; j++) {
+			unsigned c = d[i - 1][j - 1] + (s[i - 1] != t[j - 1]);
+
+			if (d[i - 1][j] + 1 < c)
+				c = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < c)
+				c = d[i][j - 1] + 1;
+			d[i][j] = c;
+		}
+	return d[n][k];
+}
+
+const char *
+util_closest(const char *name, const char *const *choices)
+{
+	const char *best = NULL;
+	unsigned d, bestd = 3;
+
+	for (size_t i = 0; choices[i] != NULL; i++)
+		if ((d = util_edit_distance(name, choices[i])) < bestd) {
+			bestd = d;
+			best = choices[i];
+		}
+	return best;
+}

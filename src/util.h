@@ -25,6 +25,10 @@ char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 die(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* Warnings go to stderr as "[WARNING]: ..." like Ansible's. */
 void	 warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* Levenshtein distance (99 for long strings). */
+unsigned util_edit_distance(const char *, const char *);
+/* The choice within distance 2 of name (for "did you mean"), or NULL. */
+const char *util_closest(const char *name, const char *const *choices);
 void	 bug(const char *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4), noreturn));
 #define BUG(...) bug(__FILE__, __LINE__, __VA_ARGS__)

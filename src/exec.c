@@ -1,0 +1,1077 @@
+/*
+ * exec.c: the playbook executor, Ansible's linear strategy: each task runs
+ * on every host of the play in parallel (a pool of forks threads), and the
+ * next task starts when all hosts are done.  Per host and task: variables
+ * (exec.h lists the layers), when, loop, templated and checked arguments,
+ * the module, changed_when/failed_when, until/retries, register, notify.
+ * Results go to the playbook sink (out/playbook.h) as they come; state
+ * (register, set_fact, facts) is applied by the main thread between tasks,
+ * so workers only ever read shared data.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "exec.h"
+#include "json.h"
+#include "out/playbook.h"
+#include "pattern.h"
+#include "play.h"
+#include "pool.h"
+#include "runsetup.h"
+#include "target.h"
+#include "template/template.h"
+#include "util.h"
+#include "vars.h"
+#include "yaml_load.h"
+
+struct hstate {
+	struct inv_host		*ih;
+	struct target		 target;
+	bool			 target_ready;
+	struct value		*facts;		/* ansible_* names, ansible_facts */
+	struct value		*setfacts;	/* set_fact and register */
+	struct value		*hv;		/* its hostvars entry */
+	struct value		*notified;	/* handler names/topics */
+	struct host_stats	 st;
+	bool			 dead;		/* failed or unreachable */
+	bool			 in_play;
+	bool			 block_failed;	/* failed inside a block */
+	struct value		*failed_task;	/* for rescue */
+	struct value		*failed_result;
+};
+
+/* What enclosing blocks give their tasks. */
+struct inherit {
+	struct value		*when[16];	/* lists of conditions */
+	size_t			 nwhen;
+	struct value		*vars[16];
+	size_t			 nvars;
+	bool			 ignore_errors;
+	bool			 in_rescue;
+	bool			 has_rescue;	/* failures are caught */
+	bool			 in_block;	/* block_failed hosts stop */
+};
+
+struct run {
+	struct run_opts		*o;
+	struct run_setup	 rs;
+	struct playbook		 pb;
+	struct arena		 a;
+	struct hstate		*hs;		/* by inventory host index */
+	size_t			 nhs;
+	struct value		*hostvars;
+	struct run_magic	 magic;
+	/* the play */
+	struct play		*play;
+	struct value		*play_vars_files;
+	struct hstate		**active;	/* hosts of the play */
+	size_t			 nactive;
+};
+
+/* One host's run of one task. */
+struct job {
+	struct run		*run;
+	struct hstate		*h;
+	const struct task	*t;
+	const struct inherit	*inh;
+	struct arena		 scratch;
+	struct strbuf		 out;
+	enum host_status	 status;
+	bool			 ignored;
+	bool			 notify;
+	bool			 is_setup;
+	struct value		*reg;		/* the registered result */
+	struct value		*new_facts;	/* set_fact / setup */
+	bool			 facts_are_setup;
+};
+
+static void
+add_layers(struct job *j, struct varscope *s, struct value *top)
+{
+	struct run *r = j->run;
+	struct hstate *h = j->h;
+
+	varscope_push(s, top);
+	varscope_push(s, vars_magic(&j->scratch, &r->rs.inv, h->ih,
+	    &r->magic));
+	varscope_push(s, r->rs.extra_vars);
+	varscope_push(s, h->setfacts);
+	if (j->t->vars != NULL && j->t->vars->type == VAL_DICT)
+		varscope_push(s, j->t->vars);
+	for (size_t i = j->inh->nvars; i > 0; i--)
+		varscope_push(s, j->inh->vars[i - 1]);
+	varscope_push(s, r->play_vars_files);
+	if (r->play->vars != NULL && r->play->vars->type == VAL_DICT)
+		varscope_push(s, r->play->vars);
+	varscope_push(s, h->facts);
+	varscope_push(s, inv_host_vars(&r->rs.inv, h->ih));
+}
+
+static int
+conditions(struct job *j, const struct tmpl_env *env, struct value *list,
+    bool *out, struct err *err)
+{
+	*out = true;
+	for (size_t i = 0; list != NULL && i < list->u.list->n && *out; i++)
+		if (tmpl_condition(&j->scratch, env, list->u.list->items[i], out,
+		    err) < 0)
+			return -1;
+	return 0;
+}
+
+static const char *
+fail_text(struct job *j, const struct err *e)
+{
+	char buf[ERR_MSG_MAX + 256];
+
+	return arena_strdup(&j->scratch, err_format(e, buf, sizeof(buf)));
+}
+
+/* The loop's items, or NULL with *bad set to a message. */
+static struct value *
+loop_items(struct job *j, const struct tmpl_env *env, const char **bad)
+{
+	const struct task *t = j->t;
+	struct arena *a = &j->scratch;
+	struct err err = ERR_INIT;
+	struct value *v, *l;
+
+	if (tmpl_value(a, env, t->loop, &v, &err) < 0) {
+		*bad = fail_text(j, &err);
+		return NULL;
+	}
+	switch (t->loop_kind) {
+	case LOOP_LIST:
+		if (v->type != VAL_LIST) {
+			struct strbuf sb = STRBUF_INIT;
+
+			val_str(&sb, v);
+			*bad = arena_printf(a, "Invalid data passed to 'loop', it "
+			    "requires a list, got this instead: %s. Hint: If you "
+			    "passed a list/dict of just one element, try adding "
+			    "wantlist=True to your lookup invocation or use "
+			    "q/query instead of lookup.", sb.buf);
+			sb_release(&sb);
+			return NULL;
+		}
+		return v;
+	case LOOP_ITEMS:
+		l = val_new_list(a);
+		if (v->type != VAL_LIST) {
+			val_list_push(a, l, v);
+			return l;
+		}
+		for (size_t i = 0; i < v->u.list->n; i++) {
+			struct value *e = v->u.list->items[i];
+
+			if (e->type == VAL_LIST)
+				for (size_t k = 0; k < e->u.list->n; k++)
+					val_list_push(a, l, e->u.list->items[k]);
+			else
+				val_list_push(a, l, e);
+		}
+		return l;
+	case LOOP_DICT:
+		if (v->type != VAL_DICT) {
+			*bad = "with_dict expects a dict";
+			return NULL;
+		}
+		l = val_new_list(a);
+		for (size_t i = 0; i < v->u.dict->n; i++) {
+			struct value *e = val_new_dict(a);
+
+			val_dict_set(a, e, "key", v->u.dict->ent[i].key);
+			val_dict_set(a, e, "value", v->u.dict->ent[i].val);
+			val_list_push(a, l, e);
+		}
+		return l;
+	case LOOP_INDEXED:
+		if (v->type != VAL_LIST) {
+			*bad = "with_indexed_items expects a list";
+			return NULL;
+		}
+		l = val_new_list(a);
+		for (size_t i = 0; i < v->u.list->n; i++) {
+			struct value *e = val_new_list(a);
+
+			val_list_push(a, e, val_new_int(a, (int64_t)i));
+			val_list_push(a, e, v->u.list->items[i]);
+			val_list_push(a, l, e);
+		}
+		return l;
+	case LOOP_SEQUENCE: {
+		struct value *q = val_new_str(a,
+		    "{{ query('sequence', __muster_loop_arg) }}");
+		struct value *ctx = val_new_dict(a);
+		struct varscope s2 = *(struct varscope *)env->ctx;
+		struct tmpl_env e2 = *env;
+
+		val_dict_set(a, ctx, "__muster_loop_arg", v);
+		memmove(s2.layers + 1, s2.layers, (VARS_MAX_LAYERS - 1) *
+		    sizeof(*s2.layers));
+		s2.layers[0] = ctx;
+		if (s2.nlayers < VARS_MAX_LAYERS)
+			s2.nlayers++;
+		e2.ctx = &s2;
+		if (tmpl_value(a, &e2, q, &l, &err) < 0) {
+			*bad = fail_text(j, &err);
+			return NULL;
+		}
+		return l;
+	}
+	case LOOP_NESTED: {
+		if (v->type != VAL_LIST) {
+			*bad = "with_nested expects a list of lists";
+			return NULL;
+		}
+		l = val_new_list(a);
+		val_list_push(a, l, val_new_list(a));
+		for (size_t i = 0; i < v->u.list->n; i++) {
+			struct value *e = v->u.list->items[i], *nl = val_new_list(a);
+
+			if (e->type != VAL_LIST) {
+				*bad = "with_nested expects a list of lists";
+				return NULL;
+			}
+			for (size_t p = 0; p < l->u.list->n; p++)
+				for (size_t k = 0; k < e->u.list->n; k++) {
+					struct value *c = val_new_list(a);
+					struct value *pre = l->u.list->items[p];
+
+					for (size_t m = 0; m < pre->u.list->n; m++)
+						val_list_push(a, c,
+						    pre->u.list->items[m]);
+					val_list_push(a, c, e->u.list->items[k]);
+					val_list_push(a, nl, c);
+				}
+			l = nl;
+		}
+		return l;
+	}
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Run the module once (one item).  Returns the host status; the result
+ * dict in *resv.
+ */
+static enum host_status
+run_once(struct job *j, struct varscope *scope, const struct tmpl_env *env,
+    struct value **resv, bool *check_mode_out)
+{
+	struct arena *a = &j->scratch;
+	const struct task *t = j->t;
+	struct hstate *h = j->h;
+	struct err err = ERR_INIT;
+	struct value *args, *checked;
+	struct task_ctx ctx = {
+		.a = a,
+		.conn = h->target.conn,
+		.host = h->ih->name,
+		.become = &h->target.become,
+		.vars = NULL,
+		.check_mode = j->run->o->check,
+		.diff = j->run->o->diff,
+		.verbosity = j->run->o->verbosity,
+		.tmpl = env,
+	};
+	struct result res;
+	int retries = 0, attempt = 0, delay = 5;
+
+	if (t->check_mode != NULL) {
+		bool cm;
+
+		if (tmpl_condition(a, env, t->check_mode, &cm, &err) == 0)
+			ctx.check_mode = cm;
+	}
+	*check_mode_out = ctx.check_mode;
+	if (t->until != NULL) {
+		retries = t->retries != NULL && t->retries->type == VAL_INT ?
+		    (int)t->retries->u.i : 3;
+		delay = t->delay != NULL && t->delay->type == VAL_INT ?
+		    (int)t->delay->u.i : 5;
+	}
+again:
+	res_init(&ctx, &res);
+	if (tmpl_value(a, env, t->args, &args, &err) < 0) {
+		res.no_changed_key = true;
+		res_fail(&ctx, &res, "The task includes an option with an "
+		    "undefined variable. The error was: %s", fail_text(j, &err));
+		res_finish(&ctx, &res);
+		*resv = res.v;
+		return HS_FAILED;
+	}
+	for (size_t k = args->u.dict->n; k > 0; k--) {
+		struct val_entry *e = &args->u.dict->ent[k - 1];
+
+		if (val_is_str(e->val, TMPL_OMIT) && e->key->type == VAL_STR)
+			val_dict_del(args, e->key->u.str.s);
+	}
+	if ((checked = mod_check_args(a, t->mod, args, &err)) == NULL) {
+		res_fail(&ctx, &res, "%s", fail_text(j, &err));
+		res_finish(&ctx, &res);
+		*resv = res.v;
+		return HS_FAILED;
+	}
+	if (ctx.check_mode && !(t->mod->flags & MODULE_CHECK_MODE)) {
+		res.skipped = true;
+		res_set_str(&ctx, &res, "msg", "skipped, running in check mode");
+		res_finish(&ctx, &res);
+		*resv = res.v;
+		return HS_SKIPPED;
+	}
+	if (t->mod->run(&ctx, checked, &res, &err) < 0) {
+		res.unreachable = true;
+		res.changed = false;
+		res_set_str(&ctx, &res, "msg", fail_text(j, &err));
+		res_finish(&ctx, &res);
+		*resv = res.v;
+		return HS_UNREACHABLE;
+	}
+	res_finish(&ctx, &res);
+	/* changed_when / failed_when see the result under its register name */
+	if (t->changed_when != NULL || t->failed_when != NULL ||
+	    t->until != NULL) {
+		struct value *top = val_new_dict(a);
+		struct varscope s2 = *scope;
+		struct tmpl_env e2 = *env;
+		bool b;
+
+		if (t->reg != NULL)
+			val_dict_set(a, top, t->reg, res.v);
+		memmove(s2.layers + 1, s2.layers, (VARS_MAX_LAYERS - 1) *
+		    sizeof(*s2.layers));
+		s2.layers[0] = top;
+		if (s2.nlayers < VARS_MAX_LAYERS)
+			s2.nlayers++;
+		e2.ctx = &s2;
+		if (t->changed_when != NULL) {
+			if (conditions(j, &e2, t->changed_when, &b, &err) < 0) {
+				res_fail(&ctx, &res, "%s", fail_text(j, &err));
+				res_finish(&ctx, &res);
+			} else {
+				res.changed = b;
+				res_set(&ctx, &res, "changed", val_bool(b));
+			}
+		}
+		if (t->failed_when != NULL && !res.unreachable) {
+			if (conditions(j, &e2, t->failed_when, &b, &err) < 0) {
+				res_fail(&ctx, &res, "%s", fail_text(j, &err));
+				res_finish(&ctx, &res);
+			} else {
+				res.failed = b;
+				res_set(&ctx, &res, "failed_when_result",
+				    val_bool(b));
+				res_set(&ctx, &res, "failed", val_bool(b));
+			}
+		}
+		if (t->until != NULL) {
+			attempt++;
+			res_set(&ctx, &res, "attempts", val_new_int(a, attempt));
+			if (conditions(j, &e2, t->until, &b, &err) == 0 && !b &&
+			    attempt <= retries) {
+				sb_addf(&j->out, "FAILED - RETRYING: [%s]: %s (%d "
+				    "retries left).\n", h->ih->name,
+				    task_display_name(t), retries - attempt + 1);
+				if (delay > 0)
+					sleep((unsigned)delay);
+				goto again;
+			}
+			if (!b) {
+				res.failed = true;
+				res_set(&ctx, &res, "failed", &val_true);
+			}
+		}
+	}
+	*resv = res.v;
+	if (res.failed)
+		return HS_FAILED;
+	if (res.skipped)
+		return HS_SKIPPED;
+	return res.changed ? HS_CHANGED : HS_OK;
+}
+
+static bool
+is_debug(const struct task *t)
+{
+	return t->mod != NULL && strcmp(t->mod->name, "debug") == 0;
+}
+
+static bool
+verbose(struct job *j, struct value *res)
+{
+	return j->run->o->verbosity > 0 ||
+	    val_truthy(val_dict_get(res, "_ansible_verbose_always"));
+}
+
+static struct value *
+skip_result(struct arena *a)
+{
+	struct value *v = val_new_dict(a);
+
+	val_dict_set(a, v, "changed", &val_false);
+	val_dict_set(a, v, "skip_reason", val_new_str(a, "Conditional result "
+	    "was False"));
+	val_dict_set(a, v, "skipped", &val_true);
+	return v;
+}
+
+static void
+job_work(void *ud, size_t i)
+{
+	struct job *j = &((struct job *)ud)[i];
+	const struct task *t = j->t;
+	struct arena *a = &j->scratch;
+	struct varscope scope = { 0 };
+	struct tmpl_env env = { varscope_get, &scope, TMPL_ANSIBLE,
+	    j->run->pb.dir };
+	struct err err = ERR_INIT;
+	struct value *res = NULL;
+	bool ok, check_mode;
+	const char *host = j->h->ih->name;
+
+	add_layers(j, &scope, NULL);
+	/* Conditions of enclosing blocks, then the task's (no loop). */
+	for (size_t k = 0; k < j->inh->nwhen; k++) {
+		if (conditions(j, &env, j->inh->when[k], &ok, &err) < 0)
+			goto cond_error;
+		if (!ok)
+			goto skipped;
+	}
+	if (t->loop_kind == LOOP_NONE) {
+		if (conditions(j, &env, t->when, &ok, &err) < 0)
+			goto cond_error;
+		if (!ok)
+			goto skipped;
+		j->status = run_once(j, &scope, &env, &res, &check_mode);
+		j->reg = res;
+		out_pb_result(&j->out, host, j->status, NULL, res,
+		    j->status != HS_FAILED && verbose(j, res), is_debug(t));
+		goto done;
+	}
+	const char *bad = NULL;
+	struct value *items = loop_items(j, &env, &bad);
+	if (items == NULL) {
+		res = val_new_dict(a);
+		val_dict_set(a, res, "msg", val_new_str(a, bad ? bad :
+		    "bad loop"));
+		j->status = HS_FAILED;
+		j->reg = res;
+		out_pb_result(&j->out, host, HS_FAILED, NULL, res, false, false);
+		goto done;
+	}
+	struct value *results = val_new_list(a);
+	bool any_changed = false, any_failed = false, all_skipped = true;
+	for (size_t k = 0; k < items->u.list->n; k++) {
+		struct value *top = val_new_dict(a), *item = items->u.list->items[k];
+		struct varscope s2 = { 0 };
+		struct tmpl_env e2 = env;
+		enum host_status st;
+		struct strbuf label = STRBUF_INIT;
+
+		val_dict_set(a, top, t->loop_var, item);
+		val_dict_set(a, top, "ansible_loop_var", val_new_str(a,
+		    t->loop_var));
+		if (t->index_var != NULL)
+			val_dict_set(a, top, t->index_var, val_new_int(a,
+			    (int64_t)k));
+		add_layers(j, &s2, top);
+		e2.ctx = &s2;
+		if (t->label != NULL) {
+			struct value *lv;
+
+			if (tmpl_value(a, &e2, t->label, &lv, &err) == 0)
+				val_str(&label, lv);
+			else
+				val_str(&label, item);
+		} else
+			val_str(&label, item);
+		if (conditions(j, &e2, t->when, &ok, &err) < 0) {
+			res = val_new_dict(a);
+			val_dict_set(a, res, "msg", val_new_str(a,
+			    fail_text(j, &err)));
+			st = HS_FAILED;
+		} else if (!ok) {
+			res = skip_result(a);
+			st = HS_SKIPPED;
+		} else
+			st = run_once(j, &s2, &e2, &res, &check_mode);
+		val_dict_set(a, res, t->loop_var, item);
+		val_dict_set(a, res, "ansible_loop_var", val_new_str(a,
+		    t->loop_var));
+		if (t->index_var != NULL)
+			val_dict_set(a, res, "ansible_index_var",
+			    val_new_str(a, t->index_var));
+		if (st != HS_SKIPPED)
+			all_skipped = false;
+		if (st == HS_CHANGED)
+			any_changed = true;
+		if (st == HS_FAILED || st == HS_UNREACHABLE)
+			any_failed = true;
+		if (val_truthy(val_dict_get(res, "changed")))
+			any_changed = true;
+		out_pb_result(&j->out, host, st, label.buf, res,
+		    (st == HS_OK || st == HS_CHANGED) && verbose(j, res),
+		    is_debug(t));
+		sb_release(&label);
+		val_list_push(a, results, res);
+		if (st == HS_UNREACHABLE)
+			break;
+	}
+	res = val_new_dict(a);
+	val_dict_set(a, res, "results", results);
+	val_dict_set(a, res, "changed", val_bool(any_changed));
+	if (all_skipped && items->u.list->n > 0) {
+		val_dict_set(a, res, "skipped", &val_true);
+		val_dict_set(a, res, "msg", val_new_str(a, "All items skipped"));
+		j->status = HS_SKIPPED;
+		out_pb_result(&j->out, host, HS_SKIPPED, NULL, res, false, false);
+	} else {
+		val_dict_set(a, res, "msg", val_new_str(a, any_failed ?
+		    "One or more items failed" : "All items completed"));
+		if (any_failed)
+			val_dict_set(a, res, "failed", &val_true);
+		j->status = any_failed ? HS_FAILED : any_changed ? HS_CHANGED :
+		    HS_OK;
+		if (items->u.list->n == 0) {
+			val_dict_set(a, res, "skipped", &val_true);
+			val_dict_set(a, res, "skipped_reason", val_new_str(a,
+			    "No items in the list"));
+			j->status = HS_SKIPPED;
+			out_pb_result(&j->out, host, HS_SKIPPED, NULL, res, false,
+			    false);
+		}
+	}
+	j->reg = res;
+	goto done;
+cond_error:
+	res = val_new_dict(a);
+	val_dict_set(a, res, "msg", val_new_strf(a, "The conditional check "
+	    "failed. The error was: %s", fail_text(j, &err)));
+	j->status = HS_FAILED;
+	j->reg = res;
+	out_pb_result(&j->out, host, HS_FAILED, NULL, res, false, false);
+	goto done;
+skipped:
+	j->status = HS_SKIPPED;
+	j->reg = skip_result(a);
+	out_pb_result(&j->out, host, HS_SKIPPED, NULL, j->reg, false, false);
+done:
+	if (j->status == HS_FAILED) {
+		bool ign = j->inh->ignore_errors;
+
+		if (t->ignore_errors != NULL && tmpl_condition(a, &env,
+		    t->ignore_errors, &ign, &err) < 0)
+			ign = false;
+		if (ign) {
+			j->ignored = true;
+			out_pb_ignoring(&j->out);
+		}
+	}
+	if (j->status == HS_CHANGED || (j->ignored &&
+	    val_truthy(val_dict_get(j->reg, "changed"))))
+		j->notify = t->notify != NULL;
+	if ((j->status == HS_OK || j->status == HS_CHANGED) && j->reg != NULL) {
+		struct value *f = val_dict_get(j->reg, "ansible_facts");
+
+		if (f != NULL && f->type == VAL_DICT) {
+			j->new_facts = f;
+			j->facts_are_setup = strcmp(t->mod->name, "setup") == 0;
+		}
+	}
+	(void)check_mode;
+}
+
+static void
+job_done(void *ud, size_t i)
+{
+	struct job *j = &((struct job *)ud)[i];
+
+	fputs(j->out.buf, stdout);
+	fflush(stdout);
+}
+
+static void
+set_host_var(struct run *r, struct hstate *h, struct value *dst,
+    struct value *key, struct value *v)
+{
+	struct value *c = val_copy(&r->a, v);
+
+	/* Keys too: the job's scratch arena goes away after this. */
+	key = val_copy(&r->a, key);
+	val_dict_setv(&r->a, dst, key, c);
+	val_dict_setv(&r->a, h->hv, key, c);
+}
+
+/* Apply one host's job to the run's state (main thread, between tasks). */
+static void
+apply(struct run *r, struct job *j)
+{
+	struct hstate *h = j->h;
+	const struct task *t = j->t;
+
+	switch (j->status) {
+	case HS_OK:
+	case HS_CHANGED:
+		h->st.ok++;
+		if (j->status == HS_CHANGED)
+			h->st.changed++;
+		break;
+	case HS_SKIPPED:
+		h->st.skipped++;
+		break;
+	case HS_UNREACHABLE:
+		h->st.unreachable++;
+		h->dead = true;
+		break;
+	case HS_FAILED:
+		if (j->ignored) {
+			h->st.ok++;
+			h->st.ignored++;
+			if (val_truthy(val_dict_get(j->reg, "changed")))
+				h->st.changed++;
+		} else if (j->inh->has_rescue && !j->inh->in_rescue) {
+			h->block_failed = true;
+			h->failed_result = val_copy(&r->a, j->reg);
+			h->failed_task = val_new_dict(&r->a);
+			val_dict_set(&r->a, h->failed_task, "name", val_new_str(
+			    &r->a, t->name != NULL ? t->name : ""));
+			val_dict_set(&r->a, h->failed_task, "action",
+			    val_new_str(&r->a, t->action ? t->action : ""));
+		} else {
+			h->st.failed++;
+			h->dead = true;
+		}
+		break;
+	}
+	if (t->reg != NULL && j->reg != NULL)
+		set_host_var(r, h, h->setfacts, val_new_str(&r->a, t->reg),
+		    j->reg);
+	if (j->new_facts != NULL) {
+		struct value *f = j->new_facts;
+		struct value *af = val_dict_get(h->facts, "ansible_facts");
+
+		for (size_t k = 0; k < f->u.dict->n; k++) {
+			struct value *key = f->u.dict->ent[k].key;
+			struct value *v = f->u.dict->ent[k].val;
+
+			if (!j->facts_are_setup) {
+				set_host_var(r, h, h->setfacts, key, v);
+				continue;
+			}
+			/* facts: ansible_facts.x and ansible_x */
+			if (af == NULL) {
+				af = val_new_dict(&r->a);
+				val_dict_set(&r->a, h->facts, "ansible_facts", af);
+				val_dict_set(&r->a, h->hv, "ansible_facts", af);
+			}
+			struct value *c = val_copy(&r->a, v);
+			key = val_copy(&r->a, key);
+			val_dict_setv(&r->a, af, key, c);
+			if (key->type == VAL_STR) {
+				struct value *pk = val_new_strf(&r->a,
+				    "ansible_%s", key->u.str.s);
+
+				val_dict_setv(&r->a, h->facts, pk, c);
+				val_dict_setv(&r->a, h->hv, pk, c);
+			}
+		}
+	}
+	if (j->notify && !h->dead)
+		for (size_t k = 0; k < t->notify->u.list->n; k++)
+			val_list_push(&r->a, h->notified,
+			    val_copy(&r->a, t->notify->u.list->items[k]));
+}
+
+static struct hstate *
+host_state(struct run *r, struct inv_host *ih)
+{
+	struct hstate *h = &r->hs[ih->index];
+
+	if (!h->target_ready) {
+		h->ih = ih;
+		target_init(&h->target, ih->name, inv_host_vars(&r->rs.inv, ih),
+		    r->o);
+		h->target_ready = true;
+		h->facts = val_new_dict(&r->a);
+		h->setfacts = val_new_dict(&r->a);
+		h->notified = val_new_list(&r->a);
+		h->st.host = ih->name;
+		h->hv = val_dict_get(r->hostvars, ih->name);
+	}
+	return h;
+}
+
+/* Run one task on the play's live hosts (those in `only`, if given). */
+static void
+run_task(struct run *r, const struct task *t, const struct inherit *inh,
+    const char *kind, bool *printed, bool (*filter)(struct hstate *))
+{
+	size_t n = 0;
+	struct job *jobs = xcalloc(r->nactive + 1, sizeof(*jobs));
+
+	for (size_t i = 0; i < r->nactive; i++) {
+		struct hstate *h = r->active[i];
+
+		if (h->dead || (filter != NULL && !filter(h)) ||
+		    (inh->in_block && h->block_failed))
+			continue;
+		jobs[n].run = r;
+		jobs[n].h = h;
+		jobs[n].t = t;
+		jobs[n].inh = inh;
+		arena_init(&jobs[n].scratch);
+		n++;
+		if (t->run_once)
+			break;
+	}
+	if (n == 0) {
+		free(jobs);
+		return;
+	}
+	if (printed == NULL || !*printed) {
+		struct strbuf sb = STRBUF_INIT;
+
+		out_pb_banner(&sb, kind, task_display_name(t));
+		fputs(sb.buf, stdout);
+		sb_release(&sb);
+		if (printed != NULL)
+			*printed = true;
+	}
+	if (pool_run(n, run_setup_forks(r->o, n), job_work, job_done,
+	    jobs) < 0) {
+		fprintf(stderr, "ERROR! cannot start worker threads: %s\n",
+		    strerror(errno));
+		exit(EXIT_INPUT);
+	}
+	for (size_t i = 0; i < n; i++) {
+		apply(r, &jobs[i]);
+		if (t->run_once) {
+			/* run_once: the result is every host's */
+			for (size_t k = 0; k < r->nactive; k++)
+				if (r->active[k] != jobs[i].h && t->reg != NULL &&
+				    !r->active[k]->dead)
+					set_host_var(r, r->active[k],
+					    r->active[k]->setfacts,
+					    val_new_str(&r->a, t->reg),
+					    jobs[i].reg);
+		}
+		sb_release(&jobs[i].out);
+		arena_release(&jobs[i].scratch);
+	}
+	free(jobs);
+}
+
+static bool filter_block_failed(struct hstate *h) { return h->block_failed; }
+
+static void run_tasks(struct run *, struct task **, size_t,
+    const struct inherit *, const char *kind);
+
+static void
+run_block(struct run *r, const struct task *b, const struct inherit *parent,
+    const char *kind)
+{
+	struct inherit inh = *parent;
+	bool ign = false;
+
+	if (b->when != NULL && inh.nwhen < 16)
+		inh.when[inh.nwhen++] = b->when;
+	if (b->vars != NULL && b->vars->type == VAL_DICT && inh.nvars < 16)
+		inh.vars[inh.nvars++] = b->vars;
+	if (b->ignore_errors != NULL && b->ignore_errors->type == VAL_BOOL)
+		ign = b->ignore_errors->u.b;
+	inh.ignore_errors = inh.ignore_errors || ign;
+	struct inherit binh = inh;
+	binh.has_rescue = b->nrescue > 0 || parent->has_rescue;
+	binh.in_rescue = false;
+	binh.in_block = true;
+	run_tasks(r, b->block, b->nblock, &binh, kind);
+	if (b->nrescue > 0) {
+		struct inherit rinh = inh;
+		bool any = false;
+
+		for (size_t i = 0; i < r->nactive; i++)
+			if (r->active[i]->block_failed) {
+				struct hstate *h = r->active[i];
+
+				any = true;
+				h->st.rescued++;
+				val_dict_set(&r->a, h->setfacts,
+				    "ansible_failed_task", h->failed_task);
+				val_dict_set(&r->a, h->setfacts,
+				    "ansible_failed_result", h->failed_result);
+			}
+		if (any) {
+			rinh.in_rescue = true;
+			rinh.in_block = false;
+			rinh.has_rescue = parent->has_rescue;
+			/* rescue runs on the hosts that failed in the block */
+			for (size_t k = 0; k < b->nrescue; k++) {
+				const struct task *t = b->rescue[k];
+
+				if (t->mod == NULL) {
+					run_block(r, t, &rinh, kind);
+					continue;
+				}
+				run_task(r, t, &rinh, kind, NULL,
+				    filter_block_failed);
+			}
+			for (size_t i = 0; i < r->nactive; i++)
+				r->active[i]->block_failed = false;
+		}
+	}
+	inh.in_block = false;
+	run_tasks(r, b->always, b->nalways, &inh, kind);
+	/* A failure no rescue caught fails the host now. */
+	if (!parent->has_rescue)
+		for (size_t i = 0; i < r->nactive; i++)
+			if (r->active[i]->block_failed) {
+				r->active[i]->block_failed = false;
+				r->active[i]->st.failed++;
+				r->active[i]->dead = true;
+			}
+}
+
+static void
+run_tasks(struct run *r, struct task **tasks, size_t n,
+    const struct inherit *inh, const char *kind)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct task *t = tasks[i];
+
+		if (t->mod == NULL) {
+			run_block(r, t, inh, kind);
+			continue;
+		}
+		run_task(r, t, inh, kind, NULL, NULL);
+	}
+}
+
+static bool
+handler_matches(const struct task *hd, struct value *notified)
+{
+	for (size_t i = 0; i < notified->u.list->n; i++) {
+		struct value *n = notified->u.list->items[i];
+
+		if (hd->name != NULL && val_is_str(n, hd->name))
+			return true;
+		for (size_t k = 0; hd->listen != NULL &&
+		    k < hd->listen->u.list->n; k++)
+			if (val_equal(n, hd->listen->u.list->items[k]))
+				return true;
+	}
+	return false;
+}
+
+static const struct task *cur_handler;
+
+static bool
+filter_notified(struct hstate *h)
+{
+	return handler_matches(cur_handler, h->notified);
+}
+
+static void
+flush_handlers(struct run *r)
+{
+	struct inherit inh = { 0 };
+
+	for (size_t k = 0; k < r->play->nhandlers; k++) {
+		cur_handler = r->play->handlers[k];
+		run_task(r, cur_handler, &inh, "RUNNING HANDLER", NULL,
+		    filter_notified);
+	}
+	for (size_t i = 0; i < r->nactive; i++)
+		r->active[i]->notified->u.list->n = 0;
+}
+
+static int
+load_vars_files(struct run *r, struct play *p, struct err *err)
+{
+	r->play_vars_files = val_new_dict(&r->a);
+	for (size_t i = 0; p->vars_files != NULL &&
+	    i < p->vars_files->u.list->n; i++) {
+		struct value *f = p->vars_files->u.list->items[i], *path, *v;
+		struct varscope s = { 0 };
+		struct tmpl_env env = { varscope_get, &s, TMPL_ANSIBLE,
+		    r->pb.dir };
+
+		varscope_push(&s, r->rs.extra_vars);
+		varscope_push(&s, p->vars);
+		if (tmpl_value(&r->a, &env, f, &path, err) < 0)
+			return -1;
+		if (path->type != VAL_STR)
+			return err_set(err, &f->pos, "vars_files entries must be "
+			    "paths");
+		const char *fp = path->u.str.s[0] == '/' ? path->u.str.s :
+		    arena_printf(&r->a, "%s/%s", r->pb.dir, path->u.str.s);
+		if ((v = yaml_load_file(&r->a, fp, err)) == NULL)
+			return -1;
+		if (v->type == VAL_NULL)
+			continue;
+		if (v->type != VAL_DICT)
+			return err_set(err, &v->pos, "vars file '%s' must be a "
+			    "mapping", fp);
+		for (size_t k = 0; k < v->u.dict->n; k++)
+			val_dict_setv(&r->a, r->play_vars_files,
+			    v->u.dict->ent[k].key, v->u.dict->ent[k].val);
+	}
+	return 0;
+}
+
+static int
+run_play(struct run *r, struct play *p)
+{
+	struct err err = ERR_INIT;
+	struct value *pat;
+	struct inv_host **sel = NULL;
+	size_t nsel = 0;
+	struct varscope s = { 0 };
+	struct tmpl_env env = { varscope_get, &s, TMPL_ANSIBLE, r->pb.dir };
+	struct strbuf sb = STRBUF_INIT;
+	struct inherit inh = { 0 };
+
+	r->play = p;
+	varscope_push(&s, r->rs.extra_vars);
+	varscope_push(&s, p->vars);
+	if (tmpl_value(&r->a, &env, p->hosts, &pat, &err) < 0 ||
+	    pat->type != VAL_STR) {
+		if (!err.set)
+			err_set(&err, &p->hosts->pos, "hosts must be a pattern");
+		err_print(&err);
+		return -1;
+	}
+	if (pat_select(&r->rs.inv, pat->u.str.s, r->o->limits.v,
+	    r->o->limits.n, &sel, &nsel, &err) < 0) {
+		err_print(&err);
+		return -1;
+	}
+	if (load_vars_files(r, p, &err) < 0) {
+		err_print(&err);
+		free(sel);
+		return -1;
+	}
+	out_pb_banner(&sb, "PLAY", p->name != NULL ? p->name : pat->u.str.s);
+	fputs(sb.buf, stdout);
+	sb_release(&sb);
+	r->active = xcalloc(nsel + 1, sizeof(*r->active));
+	r->nactive = 0;
+	r->magic.play_hosts = val_new_list(&r->a);
+	for (size_t i = 0; i < nsel; i++) {
+		struct hstate *h = host_state(r, sel[i]);
+
+		h->in_play = true;
+		if (h->dead)
+			continue;
+		r->active[r->nactive++] = h;
+		val_list_push(&r->a, r->magic.play_hosts,
+		    val_new_str(&r->a, h->ih->name));
+	}
+	free(sel);
+	if (r->nactive == 0) {
+		fputs("skipping: no hosts matched\n", stdout);
+		free(r->active);
+		return 0;
+	}
+	if (p->gather_facts) {
+		struct task *gt = arena_alloc(&r->a, sizeof(*gt));
+
+		gt->name = "Gathering Facts";
+		gt->action = "setup";
+		gt->mod = mod_find("setup");
+		gt->args = val_new_dict(&r->a);
+		gt->loop_var = "item";
+		run_task(r, gt, &inh, "TASK", NULL, NULL);
+	}
+	run_tasks(r, p->tasks, p->npre, &inh, "TASK");
+	flush_handlers(r);
+	run_tasks(r, p->tasks + p->npre, p->ntasks - p->npre - p->npost, &inh,
+	    "TASK");
+	flush_handlers(r);
+	run_tasks(r, p->tasks + p->ntasks - p->npost, p->npost, &inh, "TASK");
+	flush_handlers(r);
+	free(r->active);
+	r->active = NULL;
+	r->nactive = 0;
+	return 0;
+}
+
+int
+playbook_main(struct run_opts *o, const char *path)
+{
+	struct run r;
+	struct err err = ERR_INIT;
+	int rc = EXIT_OK;
+	size_t nfailed = 0, nunreach = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	arena_init(&r.a);
+	if (playbook_load(&r.a, path, &r.pb, &err) < 0 ||
+	    run_setup_init(&r.rs, o, "all", &err) < 0) {
+		err_print(&err);
+		arena_release(&r.a);
+		return EXIT_INPUT;
+	}
+	/* Every play's hosts: must template before any host is touched. */
+	for (size_t i = 0; i < r.pb.nplays; i++) {
+		struct play *p = r.pb.plays[i];
+		struct varscope s = { 0 };
+		struct tmpl_env env = { varscope_get, &s, TMPL_ANSIBLE,
+		    r.pb.dir };
+		struct value *pat;
+
+		varscope_push(&s, r.rs.extra_vars);
+		varscope_push(&s, p->vars);
+		if (tmpl_value(&r.a, &env, p->hosts, &pat, &err) < 0) {
+			err_print(&err);
+			run_setup_release(&r.rs);
+			arena_release(&r.a);
+			return EXIT_INPUT;
+		}
+	}
+	r.nhs = r.rs.inv.nhosts + 1;
+	r.hs = xcalloc(r.nhs + 1, sizeof(*r.hs));
+	r.hostvars = vars_hostvars(&r.a, &r.rs.inv);
+	r.magic.hostvars = r.hostvars;
+	r.magic.check_mode = o->check;
+	r.magic.diff_mode = o->diff;
+	r.magic.verbosity = o->verbosity;
+	for (size_t i = 0; i < r.pb.nplays; i++)
+		if (run_play(&r, r.pb.plays[i]) < 0) {
+			rc = EXIT_INPUT;
+			break;
+		}
+	if (rc == EXIT_OK) {
+		struct host_stats *st = xcalloc(r.nhs + 1, sizeof(*st));
+		size_t n = 0;
+		struct strbuf sb = STRBUF_INIT;
+
+		for (size_t i = 0; i < r.nhs; i++)
+			if (r.hs[i].target_ready) {
+				st[n++] = r.hs[i].st;
+				nfailed += r.hs[i].st.failed > 0;
+				nunreach += r.hs[i].st.unreachable > 0;
+			}
+		out_pb_recap(&sb, st, n);
+		fputs(sb.buf, stdout);
+		sb_release(&sb);
+		free(st);
+		rc = nfailed > 0 ? EXIT_FAILED : nunreach > 0 ?
+		    EXIT_UNREACHABLE : EXIT_OK;
+	}
+	for (size_t i = 0; i < r.nhs; i++)
+		if (r.hs[i].target_ready)
+			target_release(&r.hs[i].target);
+	free(r.hs);
+	run_setup_release(&r.rs);
+	arena_release(&r.a);
+	return rc;
+}

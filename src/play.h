@@ -1,0 +1,82 @@
+/*
+ * play.h: the play compiler.  A playbook's YAML becomes plays of tasks,
+ * checked before any host is touched: unknown keywords (with a
+ * suggestion), unknown modules, a task with two modules, arguments that
+ * the module refuses (when they hold no template), bad loop keywords, all
+ * with file:line:col.  Everything lives in the caller's arena and is
+ * read-only afterwards.
+ */
+#ifndef MUSTER_PLAY_H
+#define MUSTER_PLAY_H
+
+#include "module.h"
+#include "value.h"
+
+enum loop_kind {
+	LOOP_NONE,
+	LOOP_LIST,		/* loop:, with_list: */
+	LOOP_ITEMS,		/* with_items: flattened one level */
+	LOOP_DICT,		/* with_dict: key/value items */
+	LOOP_INDEXED,		/* with_indexed_items: [index, item] */
+	LOOP_SEQUENCE,		/* with_sequence: */
+	LOOP_NESTED,		/* with_nested: the product */
+};
+
+struct task {
+	const char		*name;		/* NULL: the action's name */
+	const char		*action;	/* the module's name as written */
+	const struct module	*mod;
+	struct value		*args;		/* dict, may hold templates */
+	struct value		*when;		/* list of conditions, or NULL */
+	enum loop_kind		 loop_kind;
+	struct value		*loop;		/* the loop's value, or NULL */
+	const char		*loop_var;	/* "item" */
+	const char		*index_var;	/* or NULL */
+	struct value		*label;		/* loop_control.label, or NULL */
+	const char		*reg;		/* register */
+	struct value		*changed_when;	/* list, or NULL */
+	struct value		*failed_when;	/* list, or NULL */
+	struct value		*ignore_errors;	/* bool/template, or NULL */
+	struct value		*notify;	/* list of handler names */
+	struct value		*listen;	/* handlers: list of topics */
+	struct value		*vars;		/* task vars, or NULL */
+	struct value		*until;		/* list, or NULL */
+	struct value		*retries;
+	struct value		*delay;
+	struct value		*check_mode;	/* NULL: the run's */
+	bool			 run_once;
+	bool			 no_log;
+	struct pos		 pos;
+	/* block/rescue/always: mod is NULL and these are set */
+	struct task		**block, **rescue, **always;
+	size_t			 nblock, nrescue, nalways;
+};
+
+struct play {
+	const char		*name;
+	struct value		*hosts;		/* pattern, may be a template */
+	struct value		*vars;		/* dict */
+	struct value		*vars_files;	/* list of paths */
+	bool			 gather_facts;
+	struct task		**tasks;	/* pre_tasks, tasks, post_tasks */
+	size_t			 ntasks;
+	size_t			 npre, npost;	/* how many of them */
+	struct task		**handlers;
+	size_t			 nhandlers;
+	struct pos		 pos;
+};
+
+struct playbook {
+	const char		*path;
+	const char		*dir;		/* paths resolve against it */
+	struct play		**plays;
+	size_t			 nplays;
+};
+
+/* Load and compile a playbook (import_playbook followed). */
+int	playbook_load(struct arena *, const char *path, struct playbook *,
+	    struct err *);
+/* The name a task shows ("TASK [name]"). */
+const char *task_display_name(const struct task *);
+
+#endif
