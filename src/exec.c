@@ -41,6 +41,8 @@ struct hstate {
 	bool			 dead;		/* failed or unreachable */
 	bool			 in_play;
 	bool			 block_failed;	/* failed inside a block */
+	bool			 ended;		/* meta: end_host / end_play */
+	bool			 excluded;	/* not in the current include */
 	struct value		*failed_task;	/* for rescue */
 	struct value		*failed_result;
 };
@@ -71,6 +73,8 @@ struct run {
 	struct value		*play_vars_files;
 	struct hstate		**active;	/* hosts of the play */
 	size_t			 nactive;
+	bool			 quiet;		/* meta tasks print nothing */
+	bool			 started;	/* --start-at-task reached */
 };
 
 /* One host's run of one task. */
@@ -88,6 +92,9 @@ struct job {
 	struct value		*reg;		/* the registered result */
 	struct value		*new_facts;	/* set_fact / setup */
 	bool			 facts_are_setup;
+	const char		*delegate;	/* delegate_to's host, or NULL */
+	struct target		 dtarget;	/* its connection */
+	bool			 has_dtarget;
 };
 
 static void
@@ -96,20 +103,28 @@ add_layers(struct job *j, struct varscope *s, struct value *top)
 	struct run *r = j->run;
 	struct hstate *h = j->h;
 
+	const struct role *role = j->t->role;
+
 	varscope_push(s, top);
 	varscope_push(s, vars_magic(&j->scratch, &r->rs.inv, h->ih,
 	    &r->magic));
 	varscope_push(s, r->rs.extra_vars);
+	if (role != NULL)
+		varscope_push(s, role->params);
 	varscope_push(s, h->setfacts);
 	if (j->t->vars != NULL && j->t->vars->type == VAL_DICT)
 		varscope_push(s, j->t->vars);
 	for (size_t i = j->inh->nvars; i > 0; i--)
 		varscope_push(s, j->inh->vars[i - 1]);
+	if (role != NULL)
+		varscope_push(s, role->vars);
 	varscope_push(s, r->play_vars_files);
 	if (r->play->vars != NULL && r->play->vars->type == VAL_DICT)
 		varscope_push(s, r->play->vars);
 	varscope_push(s, h->facts);
 	varscope_push(s, inv_host_vars(&r->rs.inv, h->ih));
+	if (role != NULL)
+		varscope_push(s, role->defaults);
 }
 
 static int
@@ -284,7 +299,78 @@ run_once(struct job *j, struct varscope *scope, const struct tmpl_env *env,
 	};
 	struct result res;
 	int retries = 0, attempt = 0, delay = 5;
+	struct become bec = h->target.become;
+	struct value *bv;
 
+	/* become keywords: the task's, else the play's, unless host vars */
+	if (val_dict_get(inv_host_vars(&j->run->rs.inv, h->ih),
+	    "ansible_become") == NULL &&
+	    ((bv = t->become) != NULL || (bv = j->run->play->become) != NULL))
+		bec.enabled = val_truthy(bv);
+	if ((bv = t->become_user) != NULL ||
+	    (bv = j->run->play->become_user) != NULL) {
+		struct value *u;
+
+		if (tmpl_value(a, env, bv, &u, &err) == 0 && u->type == VAL_STR)
+			bec.user = u->u.str.s;
+	}
+	if (((bv = t->become_method) != NULL ||
+	    (bv = j->run->play->become_method) != NULL) && bv->type == VAL_STR)
+		bec.method = bv->u.str.s;
+	ctx.become = &bec;
+	/* environment: the play's, the task's over it */
+	if (t->environment != NULL || j->run->play->environment != NULL) {
+		struct value *merged = val_new_dict(a), *ev;
+		struct value *srcs[2] = { j->run->play->environment,
+		    t->environment };
+
+		for (int k = 0; k < 2; k++)
+			if (srcs[k] != NULL && tmpl_value(a, env, srcs[k], &ev,
+			    &err) == 0 && ev->type == VAL_DICT)
+				for (size_t q = 0; q < ev->u.dict->n; q++)
+					val_dict_setv(a, merged,
+					    ev->u.dict->ent[q].key,
+					    ev->u.dict->ent[q].val);
+		ctx.env = merged;
+	}
+
+	/* delegate_to: the module runs on that host, with our variables */
+	struct target dt;
+	if (t->delegate_to != NULL && j->has_dtarget) {
+		ctx.conn = j->dtarget.conn;
+		bec = j->dtarget.become;
+	} else if (t->delegate_to != NULL) {
+		struct value *dn;
+		struct inv_host *dh;
+
+		if (tmpl_value(a, env, t->delegate_to, &dn, &err) < 0 ||
+		    dn->type != VAL_STR) {
+			res_init(&ctx, &res);
+			res_fail(&ctx, &res, "delegate_to: %s", err.set ?
+			    fail_text(j, &err) : "not a host name");
+			res_finish(&ctx, &res);
+			*resv = res.v;
+			return HS_FAILED;
+		}
+		dh = inv_find_host(&j->run->rs.inv, dn->u.str.s);
+		if (dh == NULL && (strcmp(dn->u.str.s, "localhost") == 0 ||
+		    strcmp(dn->u.str.s, "127.0.0.1") == 0))
+			dh = inv_localhost(&j->run->rs.inv);
+		if (dh == NULL) {
+			/* a host outside the inventory: its name is the address */
+			struct value *vars = val_new_dict(a);
+
+			target_init(&dt, arena_strdup(a, dn->u.str.s), vars,
+			    j->run->o);
+		} else
+			target_init(&dt, dh->name, inv_host_vars(&j->run->rs.inv,
+			    dh), j->run->o);
+		j->delegate = arena_strdup(a, dn->u.str.s);
+		j->dtarget = dt;
+		j->has_dtarget = true;
+		ctx.conn = j->dtarget.conn;
+		bec = dt.become;
+	}
 	if (t->check_mode != NULL) {
 		bool cm;
 
@@ -337,8 +423,8 @@ again:
 	}
 	res_finish(&ctx, &res);
 	/* changed_when / failed_when see the result under its register name */
-	if (t->changed_when != NULL || t->failed_when != NULL ||
-	    t->until != NULL) {
+	if (((t->changed_when != NULL || t->failed_when != NULL) &&
+	    !res.skipped) || t->until != NULL) {
 		struct value *top = val_new_dict(a);
 		struct varscope s2 = *scope;
 		struct tmpl_env e2 = *env;
@@ -352,7 +438,7 @@ again:
 		if (s2.nlayers < VARS_MAX_LAYERS)
 			s2.nlayers++;
 		e2.ctx = &s2;
-		if (t->changed_when != NULL) {
+		if (t->changed_when != NULL && !res.skipped) {
 			if (conditions(j, &e2, t->changed_when, &b, &err) < 0) {
 				res_fail(&ctx, &res, "%s", fail_text(j, &err));
 				res_finish(&ctx, &res);
@@ -361,7 +447,7 @@ again:
 				res_set(&ctx, &res, "changed", val_bool(b));
 			}
 		}
-		if (t->failed_when != NULL && !res.unreachable) {
+		if (t->failed_when != NULL && !res.unreachable && !res.skipped) {
 			if (conditions(j, &e2, t->failed_when, &b, &err) < 0) {
 				res_fail(&ctx, &res, "%s", fail_text(j, &err));
 				res_finish(&ctx, &res);
@@ -386,7 +472,11 @@ again:
 			}
 			if (!b) {
 				res.failed = true;
+				res.skipped = false;
+				val_dict_del(res.v, "skipped");
 				res_set(&ctx, &res, "failed", &val_true);
+				res_set(&ctx, &res, "attempts",
+				    val_new_int(a, retries));
 			}
 		}
 	}
@@ -396,6 +486,16 @@ again:
 	if (res.skipped)
 		return HS_SKIPPED;
 	return res.changed ? HS_CHANGED : HS_OK;
+}
+
+/* "w1", or "w1 -> localhost" for a delegated task. */
+static const char *
+host_label(struct job *j)
+{
+	if (j->delegate == NULL || strcmp(j->delegate, j->h->ih->name) == 0)
+		return j->h->ih->name;
+	return arena_printf(&j->scratch, "%s -> %s", j->h->ih->name,
+	    j->delegate);
 }
 
 static bool
@@ -431,7 +531,7 @@ job_work(void *ud, size_t i)
 	struct arena *a = &j->scratch;
 	struct varscope scope = { 0 };
 	struct tmpl_env env = { varscope_get, &scope, TMPL_ANSIBLE,
-	    j->run->pb.dir };
+	    t->basedir != NULL ? t->basedir : j->run->pb.dir };
 	struct err err = ERR_INIT;
 	struct value *res = NULL;
 	bool ok, check_mode;
@@ -445,6 +545,10 @@ job_work(void *ud, size_t i)
 		if (!ok)
 			goto skipped;
 	}
+	if (conditions(j, &env, t->iwhen, &ok, &err) < 0)
+		goto cond_error;
+	if (!ok)
+		goto skipped;
 	if (t->loop_kind == LOOP_NONE) {
 		if (conditions(j, &env, t->when, &ok, &err) < 0)
 			goto cond_error;
@@ -452,8 +556,10 @@ job_work(void *ud, size_t i)
 			goto skipped;
 		j->status = run_once(j, &scope, &env, &res, &check_mode);
 		j->reg = res;
-		out_pb_result(&j->out, host, j->status, NULL, res,
-		    j->status != HS_FAILED && verbose(j, res), is_debug(t));
+		if (strcmp(t->mod->name, "meta") != 0 || j->status == HS_FAILED)
+			out_pb_result(&j->out, host_label(j), j->status, NULL, res,
+			    j->status != HS_FAILED && verbose(j, res),
+			    is_debug(t));
 		goto done;
 	}
 	const char *bad = NULL;
@@ -464,7 +570,7 @@ job_work(void *ud, size_t i)
 		    "bad loop"));
 		j->status = HS_FAILED;
 		j->reg = res;
-		out_pb_result(&j->out, host, HS_FAILED, NULL, res, false, false);
+		out_pb_result(&j->out, host_label(j), HS_FAILED, NULL, res, false, false);
 		goto done;
 	}
 	struct value *results = val_new_list(a);
@@ -517,7 +623,7 @@ job_work(void *ud, size_t i)
 			any_failed = true;
 		if (val_truthy(val_dict_get(res, "changed")))
 			any_changed = true;
-		out_pb_result(&j->out, host, st, label.buf, res,
+		out_pb_result(&j->out, host_label(j), st, label.buf, res,
 		    (st == HS_OK || st == HS_CHANGED) && verbose(j, res),
 		    is_debug(t));
 		sb_release(&label);
@@ -532,7 +638,7 @@ job_work(void *ud, size_t i)
 		val_dict_set(a, res, "skipped", &val_true);
 		val_dict_set(a, res, "msg", val_new_str(a, "All items skipped"));
 		j->status = HS_SKIPPED;
-		out_pb_result(&j->out, host, HS_SKIPPED, NULL, res, false, false);
+		out_pb_result(&j->out, host_label(j), HS_SKIPPED, NULL, res, false, false);
 	} else {
 		val_dict_set(a, res, "msg", val_new_str(a, any_failed ?
 		    "One or more items failed" : "All items completed"));
@@ -545,7 +651,7 @@ job_work(void *ud, size_t i)
 			val_dict_set(a, res, "skipped_reason", val_new_str(a,
 			    "No items in the list"));
 			j->status = HS_SKIPPED;
-			out_pb_result(&j->out, host, HS_SKIPPED, NULL, res, false,
+			out_pb_result(&j->out, host_label(j), HS_SKIPPED, NULL, res, false,
 			    false);
 		}
 	}
@@ -557,12 +663,12 @@ cond_error:
 	    "failed. The error was: %s", fail_text(j, &err)));
 	j->status = HS_FAILED;
 	j->reg = res;
-	out_pb_result(&j->out, host, HS_FAILED, NULL, res, false, false);
+	out_pb_result(&j->out, host_label(j), HS_FAILED, NULL, res, false, false);
 	goto done;
 skipped:
 	j->status = HS_SKIPPED;
 	j->reg = skip_result(a);
-	out_pb_result(&j->out, host, HS_SKIPPED, NULL, j->reg, false, false);
+	out_pb_result(&j->out, host_label(j), HS_SKIPPED, NULL, j->reg, false, false);
 done:
 	if (j->status == HS_FAILED) {
 		bool ign = j->inh->ignore_errors;
@@ -587,6 +693,9 @@ done:
 		}
 	}
 	(void)check_mode;
+	(void)host;
+	if (j->has_dtarget)
+		target_release(&j->dtarget);
 }
 
 static void
@@ -594,6 +703,8 @@ job_done(void *ud, size_t i)
 {
 	struct job *j = &((struct job *)ud)[i];
 
+	if (j->run->quiet)
+		return;
 	fputs(j->out.buf, stdout);
 	fflush(stdout);
 }
@@ -720,7 +831,8 @@ run_task(struct run *r, const struct task *t, const struct inherit *inh,
 	for (size_t i = 0; i < r->nactive; i++) {
 		struct hstate *h = r->active[i];
 
-		if (h->dead || (filter != NULL && !filter(h)) ||
+		if (h->dead || h->ended || h->excluded ||
+		    (filter != NULL && !filter(h)) ||
 		    (inh->in_block && h->block_failed))
 			continue;
 		jobs[n].run = r;
@@ -728,6 +840,7 @@ run_task(struct run *r, const struct task *t, const struct inherit *inh,
 		jobs[n].t = t;
 		jobs[n].inh = inh;
 		arena_init(&jobs[n].scratch);
+		sb_init(&jobs[n].out);
 		n++;
 		if (t->run_once)
 			break;
@@ -736,10 +849,12 @@ run_task(struct run *r, const struct task *t, const struct inherit *inh,
 		free(jobs);
 		return;
 	}
-	if (printed == NULL || !*printed) {
+	if (!r->quiet && (printed == NULL || !*printed)) {
 		struct strbuf sb = STRBUF_INIT;
 
-		out_pb_banner(&sb, kind, task_display_name(t));
+		out_pb_banner(&sb, kind, t->role != NULL ? arena_printf(&r->a,
+		    "%s : %s", t->role->name, task_display_name(t)) :
+		    task_display_name(t));
 		fputs(sb.buf, stdout);
 		sb_release(&sb);
 		if (printed != NULL)
@@ -770,6 +885,9 @@ run_task(struct run *r, const struct task *t, const struct inherit *inh,
 }
 
 static bool filter_block_failed(struct hstate *h) { return h->block_failed; }
+static void flush_handlers(struct run *);
+static void run_include(struct run *, const struct task *,
+    const struct inherit *, const char *);
 
 static void run_tasks(struct run *, struct task **, size_t,
     const struct inherit *, const char *kind);
@@ -839,6 +957,214 @@ run_block(struct run *r, const struct task *b, const struct inherit *parent,
 			}
 }
 
+/* Do the task's conditions (inherited and own) hold on this host? */
+static bool
+host_when(struct run *r, struct hstate *h, const struct task *t,
+    const struct inherit *inh)
+{
+	struct job j = { 0 };
+	struct varscope scope = { 0 };
+	struct tmpl_env env = { varscope_get, &scope, TMPL_ANSIBLE,
+	    t->basedir };
+	struct err err = ERR_INIT;
+	bool ok = true;
+
+	j.run = r;
+	j.h = h;
+	j.t = t;
+	j.inh = inh;
+	arena_init(&j.scratch);
+	add_layers(&j, &scope, NULL);
+	for (size_t k = 0; k < inh->nwhen && ok; k++)
+		if (conditions(&j, &env, inh->when[k], &ok, &err) < 0)
+			ok = false;
+	if (ok && conditions(&j, &env, t->iwhen, &ok, &err) < 0)
+		ok = false;
+	if (ok && conditions(&j, &env, t->when, &ok, &err) < 0)
+		ok = false;
+	arena_release(&j.scratch);
+	return ok;
+}
+
+static bool
+host_live(const struct hstate *h, const struct inherit *inh)
+{
+	return !(h->dead || h->ended || h->excluded || (inh->in_block &&
+	    h->block_failed));
+}
+
+/*
+ * meta: Ansible's linear strategy shows a banner for each host that
+ * reaches it; no stats.
+ */
+static void
+run_meta(struct run *r, const struct task *t, const struct inherit *inh,
+    const char *kind, const char *d)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t n = r->nactive;
+	struct hstate **hs = xcalloc(n + 1, sizeof(*hs));
+
+	memcpy(hs, r->active, n * sizeof(*hs));
+	for (size_t i = 0; i < n; i++) {
+		struct hstate *h = hs[i];
+		bool ok;
+
+		if (!host_live(h, inh))
+			continue;
+		ok = host_when(r, h, t, inh);
+		out_pb_banner(&sb, kind, task_display_name(t));
+		if (!ok) {
+			sb_addf(&sb, "skipping: [%s]\n", h->ih->name);
+			continue;
+		}
+		if (strcmp(d, "end_host") == 0)
+			h->ended = true;
+		else if (strcmp(d, "end_play") == 0)
+			for (size_t k = 0; k < r->nactive; k++)
+				r->active[k]->ended = true;
+		else if (strcmp(d, "clear_facts") == 0) {
+			h->facts = val_new_dict(&r->a);
+			val_dict_del(h->hv, "ansible_facts");
+		}
+	}
+	fputs(sb.buf, stdout);
+	sb_release(&sb);
+	free(hs);
+	if (strcmp(d, "flush_handlers") == 0)
+		flush_handlers(r);
+}
+
+/*
+ * include_tasks: decide per host (its when), show it as Ansible does, and
+ * run the included tasks on the hosts that took it.
+ */
+static void
+run_include(struct run *r, const struct task *inc, const struct inherit *inh,
+    const char *kind)
+{
+	struct strbuf sb = STRBUF_INIT, hosts = STRBUF_INIT;
+	bool *save = xcalloc(r->nactive + 1, sizeof(*save));
+	size_t taken = 0, considered = 0;
+
+	out_pb_banner(&sb, kind, inc->name != NULL ? inc->name :
+	    "include_tasks");
+	for (size_t i = 0; i < r->nactive; i++) {
+		struct hstate *h = r->active[i];
+		bool ok;
+
+		save[i] = h->excluded;
+		if (!host_live(h, inh))
+			continue;
+		considered++;
+		ok = host_when(r, h, inc, inh);
+		if (!ok) {
+			sb_addf(&sb, "skipping: [%s]\n", h->ih->name);
+			h->st.skipped++;
+			h->excluded = true;
+			continue;
+		}
+		sb_addf(&hosts, "%s%s", taken ? ", " : "", h->ih->name);
+		h->st.ok++;
+		taken++;
+	}
+	if (taken > 0)
+		sb_addf(&sb, "included: %s for %s\n", inc->include, hosts.buf);
+	if (considered > 0)
+		fputs(sb.buf, stdout);
+	sb_release(&sb);
+	sb_release(&hosts);
+	if (taken > 0)
+		run_tasks(r, inc->block, inc->nblock, inh, kind);
+	for (size_t i = 0; i < r->nactive; i++)
+		r->active[i]->excluded = save[i];
+	free(save);
+}
+
+static bool
+has_tag(const struct value *tags, const char *tag)
+{
+	for (size_t i = 0; tags != NULL && i < tags->u.list->n; i++)
+		if (val_is_str(tags->u.list->items[i], tag))
+			return true;
+	return false;
+}
+
+static bool
+any_tag(const struct value *tags, const struct str_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		/* each option may hold "a,b" */
+		const char *p = l->v[i];
+
+		while (*p != '\0') {
+			size_t n = strcspn(p, ",");
+			char buf[256];
+
+			snprintf(buf, sizeof(buf), "%.*s", (int)n, p);
+			if (has_tag(tags, buf))
+				return true;
+			p += n;
+			if (*p == ',')
+				p++;
+		}
+	}
+	return false;
+}
+
+static bool
+opt_has(const struct str_list *l, const char *tag)
+{
+	struct value v, *items[1];
+	struct val_list vl = { 1, 1, items };
+	struct value s;
+
+	memset(&s, 0, sizeof(s));
+	s.type = VAL_STR;
+	s.u.str.s = (char *)tag;
+	s.u.str.len = strlen(tag);
+	items[0] = &s;
+	memset(&v, 0, sizeof(v));
+	v.type = VAL_LIST;
+	v.u.list = &vl;
+	return any_tag(&v, l);
+}
+
+/* Ansible's Taggable.evaluate_tags(). */
+static bool
+tags_allow(const struct run *r, const struct value *tags)
+{
+	const struct str_list *only = &r->o->tags, *skip = &r->o->skip_tags;
+	bool untagged = tags == NULL || tags->u.list->n == 0;
+	bool run = true;
+
+	if (only->n > 0) {
+		run = false;
+		if (has_tag(tags, "always"))
+			run = true;
+		else if (opt_has(only, "all") && !has_tag(tags, "never"))
+			run = true;
+		else if (untagged ? opt_has(only, "untagged") : any_tag(tags,
+		    only))
+			run = true;
+		else if (opt_has(only, "tagged") && !untagged &&
+		    !has_tag(tags, "never"))
+			run = true;
+	} else if (has_tag(tags, "never") && !has_tag(tags, "always"))
+		run = false;
+	if (run && skip->n > 0) {
+		if (opt_has(skip, "all")) {
+			if (!has_tag(tags, "always") || opt_has(skip, "always"))
+				run = false;
+		} else if (untagged ? opt_has(skip, "untagged") :
+		    any_tag(tags, skip))
+			run = false;
+		else if (opt_has(skip, "tagged") && !untagged)
+			run = false;
+	}
+	return run;
+}
+
 static void
 run_tasks(struct run *r, struct task **tasks, size_t n,
     const struct inherit *inh, const char *kind)
@@ -846,8 +1172,28 @@ run_tasks(struct run *r, struct task **tasks, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		const struct task *t = tasks[i];
 
+		if (r->nactive == 0)
+			return;
+		if (t->include != NULL) {
+			if (tags_allow(r, t->tags))
+				run_include(r, t, inh, kind);
+			continue;
+		}
 		if (t->mod == NULL) {
 			run_block(r, t, inh, kind);
+			continue;
+		}
+		if (!r->started) {
+			if (t->name == NULL || strcmp(t->name,
+			    r->o->start_at_task) != 0)
+				continue;
+			r->started = true;
+		}
+		if (!tags_allow(r, t->tags))
+			continue;
+		if (strcmp(t->mod->name, "meta") == 0) {
+			run_meta(r, t, inh, kind, val_dict_get(t->args,
+			    "_raw_params")->u.str.s);
 			continue;
 		}
 		run_task(r, t, inh, kind, NULL, NULL);
@@ -926,6 +1272,37 @@ load_vars_files(struct run *r, struct play *p, struct err *err)
 	return 0;
 }
 
+/* Ansible's serial: a number, "N%" of the play's hosts, or a list. */
+static size_t
+batch_size(const struct value *serial, size_t total, size_t idx)
+{
+	const struct value *v = serial;
+	double n;
+
+	if (v == NULL || v->type == VAL_NULL)
+		return total;
+	if (v->type == VAL_LIST) {
+		if (v->u.list->n == 0)
+			return total;
+		v = v->u.list->items[idx < v->u.list->n ? idx :
+		    v->u.list->n - 1];
+	}
+	if (v->type == VAL_STR && v->u.str.len > 0 &&
+	    v->u.str.s[v->u.str.len - 1] == '%') {
+		n = (double)total * strtod(v->u.str.s, NULL) / 100.0;
+		return n < 1 ? 1 : (size_t)n;
+	}
+	if (v->type == VAL_STR)
+		n = strtod(v->u.str.s, NULL);
+	else if (val_is_number(v))
+		n = val_as_double(v);
+	else
+		return total;
+	if (n <= 0)
+		return total;
+	return (size_t)n;
+}
+
 static int
 run_play(struct run *r, struct play *p)
 {
@@ -958,9 +1335,7 @@ run_play(struct run *r, struct play *p)
 		free(sel);
 		return -1;
 	}
-	out_pb_banner(&sb, "PLAY", p->name != NULL ? p->name : pat->u.str.s);
-	fputs(sb.buf, stdout);
-	sb_release(&sb);
+	const char *title = p->name != NULL ? p->name : pat->u.str.s;
 	r->active = xcalloc(nsel + 1, sizeof(*r->active));
 	r->nactive = 0;
 	r->magic.play_hosts = val_new_list(&r->a);
@@ -968,6 +1343,7 @@ run_play(struct run *r, struct play *p)
 		struct hstate *h = host_state(r, sel[i]);
 
 		h->in_play = true;
+		h->ended = false;
 		if (h->dead)
 			continue;
 		r->active[r->nactive++] = h;
@@ -976,31 +1352,177 @@ run_play(struct run *r, struct play *p)
 	}
 	free(sel);
 	if (r->nactive == 0) {
+		out_pb_banner(&sb, "PLAY", title);
+		fputs(sb.buf, stdout);
+		sb_release(&sb);
 		fputs("skipping: no hosts matched\n", stdout);
 		free(r->active);
 		return 0;
 	}
-	if (p->gather_facts) {
-		struct task *gt = arena_alloc(&r->a, sizeof(*gt));
+	/* serial: batches of hosts that each run the whole play */
+	struct hstate **all = r->active;
+	size_t nall = r->nactive, done = 0, bi = 0;
+	while (done < nall) {
+		size_t size = batch_size(p->serial, nall, bi++);
 
-		gt->name = "Gathering Facts";
-		gt->action = "setup";
-		gt->mod = mod_find("setup");
-		gt->args = val_new_dict(&r->a);
-		gt->loop_var = "item";
-		run_task(r, gt, &inh, "TASK", NULL, NULL);
+		if (size > nall - done)
+			size = nall - done;
+		r->active = all + done;
+		r->nactive = size;
+		done += size;
+		sb_reset(&sb);
+		out_pb_banner(&sb, "PLAY", title);
+		fputs(sb.buf, stdout);
+		r->magic.play_batch = val_new_list(&r->a);
+		for (size_t i = 0; i < size; i++)
+			val_list_push(&r->a, r->magic.play_batch,
+			    val_new_str(&r->a, r->active[i]->ih->name));
+		if (p->gather_facts) {
+			struct task *gt = arena_alloc(&r->a, sizeof(*gt));
+
+			gt->name = "Gathering Facts";
+			gt->action = "setup";
+			gt->mod = mod_find("setup");
+			gt->args = val_new_dict(&r->a);
+			gt->loop_var = "item";
+			gt->tags = val_new_list(&r->a);
+			val_list_push(&r->a, gt->tags, val_new_str(&r->a, "always"));
+			run_task(r, gt, &inh, "TASK", NULL, NULL);
+		}
+		run_tasks(r, p->tasks, p->npre, &inh, "TASK");
+		flush_handlers(r);
+		run_tasks(r, p->tasks + p->npre, p->ntasks - p->npre - p->npost, &inh,
+		    "TASK");
+		flush_handlers(r);
+		run_tasks(r, p->tasks + p->ntasks - p->npost, p->npost, &inh, "TASK");
+		flush_handlers(r);
+		/* a batch that failed whole ends the play */
+		size_t alive = 0;
+		for (size_t i = 0; i < r->nactive; i++)
+			alive += !r->active[i]->dead;
+		if (alive == 0 && done < nall) {
+			fputs("\nNO MORE HOSTS LEFT *************************"
+			    "************************************\n", stdout);
+			break;
+		}
 	}
-	run_tasks(r, p->tasks, p->npre, &inh, "TASK");
-	flush_handlers(r);
-	run_tasks(r, p->tasks + p->npre, p->ntasks - p->npre - p->npost, &inh,
-	    "TASK");
-	flush_handlers(r);
-	run_tasks(r, p->tasks + p->ntasks - p->npost, p->npost, &inh, "TASK");
-	flush_handlers(r);
+	r->active = all;
+	sb_release(&sb);
 	free(r->active);
 	r->active = NULL;
 	r->nactive = 0;
 	return 0;
+}
+
+static void
+print_tags(struct strbuf *sb, const struct value *tags)
+{
+	sb_adds(sb, "TAGS: [");
+	for (size_t i = 0; tags != NULL && i < tags->u.list->n; i++) {
+		if (i > 0)
+			sb_adds(sb, ", ");
+		val_str(sb, tags->u.list->items[i]);
+	}
+	sb_addch(sb, ']');
+}
+
+static void
+list_tasks(struct run *r, struct strbuf *sb, struct task **ts, size_t n,
+    struct value *all_tags)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct task *t = ts[i];
+
+		if (t->mod == NULL && t->include == NULL) {
+			list_tasks(r, sb, t->block, t->nblock, all_tags);
+			list_tasks(r, sb, t->rescue, t->nrescue, all_tags);
+			list_tasks(r, sb, t->always, t->nalways, all_tags);
+			continue;
+		}
+		if (!tags_allow(r, t->tags))
+			continue;
+		for (size_t k = 0; t->tags != NULL && k < t->tags->u.list->n; k++)
+			if (!has_tag(all_tags, t->tags->u.list->items[k]->u.str.s))
+				val_list_push(&r->a, all_tags,
+				    t->tags->u.list->items[k]);
+		if (r->o->list_tasks) {
+			const char *nm = t->include != NULL && t->name == NULL ?
+			    "include_tasks" : task_display_name(t);
+
+			sb_addf(sb, "      %s\t", t->role != NULL && t->name ?
+			    arena_printf(&r->a, "%s : %s", t->role->name,
+			    t->name) : nm);
+			print_tags(sb, t->tags);
+			sb_addch(sb, '\n');
+		}
+	}
+}
+
+static int
+cmp_str_values(const void *a, const void *b)
+{
+	const struct value *x = *(struct value *const *)a;
+	const struct value *y = *(struct value *const *)b;
+
+	return strcmp(x->u.str.s, y->u.str.s);
+}
+
+/* --syntax-check, --list-tasks, --list-hosts, --list-tags */
+static int
+list_playbook(struct run *r, const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct err err = ERR_INIT;
+	int rc = EXIT_OK;
+
+	sb_addf(&sb, "\nplaybook: %s\n", path);
+	if (r->o->syntax_check && !r->o->list_tasks && !r->o->list_hosts &&
+	    !r->o->list_tags)
+		goto out;
+	for (size_t i = 0; i < r->pb.nplays; i++) {
+		struct play *p = r->pb.plays[i];
+		struct varscope s = { 0 };
+		struct tmpl_env env = { varscope_get, &s, TMPL_ANSIBLE,
+		    r->pb.dir };
+		struct value *pat, *all_tags = val_new_list(&r->a);
+		struct inv_host **sel = NULL;
+		size_t nsel = 0;
+
+		varscope_push(&s, r->rs.extra_vars);
+		varscope_push(&s, p->vars);
+		if (tmpl_value(&r->a, &env, p->hosts, &pat, &err) < 0 ||
+		    pat_select(&r->rs.inv, pat->u.str.s, r->o->limits.v,
+		    r->o->limits.n, &sel, &nsel, &err) < 0) {
+			err_print(&err);
+			rc = EXIT_INPUT;
+			goto out;
+		}
+		sb_addf(&sb, "\n  play #%zu (%s): %s\t", i + 1, pat->u.str.s,
+		    p->name != NULL ? p->name : "");
+		print_tags(&sb, p->tags);
+		sb_addch(&sb, '\n');
+		if (r->o->list_hosts) {
+			sb_addf(&sb, "    pattern: ['%s']\n    hosts (%zu):\n",
+			    pat->u.str.s, nsel);
+			for (size_t k = 0; k < nsel; k++)
+				sb_addf(&sb, "      %s\n", sel[k]->name);
+		}
+		free(sel);
+		if (r->o->list_tasks)
+			sb_adds(&sb, "    tasks:\n");
+		list_tasks(r, &sb, p->tasks, p->ntasks, all_tags);
+		if (r->o->list_tags) {
+			qsort(all_tags->u.list->items, all_tags->u.list->n,
+			    sizeof(struct value *), cmp_str_values);
+			sb_adds(&sb, "      TASK ");
+			print_tags(&sb, all_tags);
+			sb_addch(&sb, '\n');
+		}
+	}
+out:
+	fputs(sb.buf, stdout);
+	sb_release(&sb);
+	return rc;
 }
 
 int
@@ -1013,12 +1535,20 @@ playbook_main(struct run_opts *o, const char *path)
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
+	r.started = o->start_at_task == NULL;
 	arena_init(&r.a);
 	if (playbook_load(&r.a, path, &r.pb, &err) < 0 ||
 	    run_setup_init(&r.rs, o, "all", &err) < 0) {
 		err_print(&err);
 		arena_release(&r.a);
 		return EXIT_INPUT;
+	}
+	if (o->syntax_check || o->list_tasks || o->list_hosts || o->list_tags) {
+		int lrc = list_playbook(&r, path);
+
+		run_setup_release(&r.rs);
+		arena_release(&r.a);
+		return lrc;
 	}
 	/* Every play's hosts: must template before any host is touched. */
 	for (size_t i = 0; i < r.pb.nplays; i++) {

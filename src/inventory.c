@@ -123,8 +123,9 @@ inv_group_add_host(struct inv_group *g, struct inv_host *h)
 {
 	size_t i;
 
-	for (i = 0; i < g->nhosts; i++)
-		if (g->hosts[i] == h)
+	/* The host's groups are few; a group's hosts may be 100,000. */
+	for (i = 0; i < h->ngroups; i++)
+		if (h->groups[i] == g)
 			return;
 	g->hosts = xgrow(g->hosts, g->nhosts + 1, &g->ahosts,
 	    sizeof(*g->hosts));

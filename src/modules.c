@@ -3,20 +3,30 @@
 
 #include "module.h"
 
-extern const struct module module_assert, module_command, module_debug,
-    module_fail, module_ping, module_raw, module_set_fact, module_setup,
-    module_shell;
+extern const struct module module_assert, module_blockinfile, module_command,
+    module_copy, module_debug, module_fail, module_file, module_include_vars,
+    module_lineinfile, module_meta, module_ping, module_raw, module_replace,
+    module_set_fact, module_setup, module_shell, module_stat, module_template;
 
 static const struct module *const modules[] = {
 	&module_assert,
+	&module_blockinfile,
 	&module_command,
+	&module_copy,
 	&module_debug,
 	&module_fail,
+	&module_file,
+	&module_include_vars,
+	&module_lineinfile,
+	&module_meta,
 	&module_ping,
 	&module_raw,
+	&module_replace,
 	&module_set_fact,
 	&module_setup,
 	&module_shell,
+	&module_stat,
+	&module_template,
 	NULL,
 };
 

@@ -3,9 +3,12 @@
  * Play, Block and Task attributes; what muster does not do yet is refused
  * by name, never ignored.
  */
+#include <sys/stat.h>
+
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "play.h"
 #include "template/template.h"
@@ -23,8 +26,8 @@ static const char *const play_keys[] = { "name", "hosts", "vars",
 	"fact_path", "gather_timeout", "debugger", "import_playbook", NULL };
 
 /* Play keywords accepted and not yet acted on would change results. */
-static const char *const play_unsupported[] = { "roles", "serial",
-	"strategy", "max_fail_percentage", "vars_prompt", "environment",
+static const char *const play_unsupported[] = {
+	"strategy", "max_fail_percentage", "vars_prompt",
 	"ignore_unreachable", "any_errors_fatal", "order", "module_defaults",
 	"throttle", "force_handlers", "run_once", "debugger", "connection",
 	NULL };
@@ -40,11 +43,12 @@ static const char *const task_keys[] = { "name", "action", "local_action",
 	"debugger", "async", "poll", "port", "with_items", "with_list",
 	"with_dict", "with_indexed_items", "with_sequence", "with_nested",
 	"with_together", "with_fileglob", "with_first_found", "with_lines",
-	"with_subelements", "with_random_choice", "with_flattened", NULL };
+	"with_subelements", "with_random_choice", "with_flattened",
+	"import_tasks", "include_tasks", "import_role", "include_role", NULL };
 
 static const char *const task_unsupported[] = { "local_action",
-	"ignore_unreachable", "become", "become_user", "become_method",
-	"delegate_to", "delegate_facts", "diff", "environment", "throttle",
+	"ignore_unreachable", "delegate_facts", "diff",
+	"throttle",
 	"any_errors_fatal", "timeout", "module_defaults", "connection",
 	"remote_user", "debugger", "async", "poll", "port", "with_together",
 	"with_fileglob", "with_first_found", "with_lines", "with_subelements",
@@ -95,31 +99,68 @@ str_of(struct arena *a, struct value *v, const char *what, struct err *err)
 	return v->u.str.s;
 }
 
-static int compile_tasks(struct arena *, struct value *list, const char *what,
-    bool handlers, struct task ***out, size_t *n, struct err *);
+/* What a task list inherits where it is compiled. */
+struct cctx {
+	struct arena		*a;
+	const char		*basedir;	/* the playbook's or role's dir */
+	const struct role	*role;
+	struct value		*tags;		/* inherited tags (list) */
+	struct value		*when;		/* inherited conditions (list) */
+	struct playbook		*pb;
+	struct play		*play;		/* roles add handlers here */
+	int			 depth;
+};
+
+struct taskvec {
+	struct task		**v;
+	size_t			 n, alloc;
+};
+
+static void
+tv_push(struct arena *a, struct taskvec *tv, struct task *t)
+{
+	if (tv->n == tv->alloc) {
+		size_t na = tv->alloc ? tv->alloc * 2 : 8;
+
+		tv->v = arena_realloc(a, tv->v, tv->alloc * sizeof(*tv->v),
+		    (na + 1) * sizeof(*tv->v));
+		tv->alloc = na;
+	}
+	tv->v[tv->n++] = t;
+	tv->v[tv->n] = NULL;
+}
+
+static int compile_tasks(const struct cctx *, struct value *list,
+    const char *what, bool handlers, struct task ***out, size_t *n,
+    struct err *);
 
 static int
-compile_block(struct arena *a, struct value *d, struct task *t, bool handlers,
-    struct err *err)
+compile_block(const struct cctx *cx, struct value *d, struct task *t,
+    bool handlers, struct err *err)
 {
 	struct value *b = val_dict_get(d, "block");
 	struct value *r = val_dict_get(d, "rescue");
 	struct value *al = val_dict_get(d, "always");
 
-	if (compile_tasks(a, b, "block", handlers, &t->block, &t->nblock,
+	struct cctx sub = *cx;
+
+	/* The block's tags reach its tasks. */
+	sub.tags = t->tags;
+	if (compile_tasks(&sub, b, "block", handlers, &t->block, &t->nblock,
 	    err) < 0)
 		return -1;
-	if (r != NULL && compile_tasks(a, r, "rescue", handlers, &t->rescue,
+	if (r != NULL && compile_tasks(&sub, r, "rescue", handlers, &t->rescue,
 	    &t->nrescue, err) < 0)
 		return -1;
-	if (al != NULL && compile_tasks(a, al, "always", handlers, &t->always,
-	    &t->nalways, err) < 0)
+	if (al != NULL && compile_tasks(&sub, al, "always", handlers,
+	    &t->always, &t->nalways, err) < 0)
 		return -1;
 	for (size_t i = 0; i < d->u.dict->n; i++) {
 		struct value *k = d->u.dict->ent[i].key;
 		static const char *const block_keys[] = { "block", "rescue",
 			"always", "name", "when", "vars", "tags", "ignore_errors",
-			"check_mode", "no_log", NULL };
+			"check_mode", "no_log", "become", "become_user",
+			"become_method", NULL };
 
 		if (!is_key(k->u.str.s, block_keys))
 			return err_set(err, &k->pos, "'%s' is not valid on a "
@@ -158,10 +199,50 @@ set_loop(struct task *t, enum loop_kind kind, struct value *v,
 	return 0;
 }
 
+/* Tags: a list, or a comma-separated string; plus the inherited ones. */
+static struct value *
+merge_tags(struct arena *a, struct value *inherited, struct value *own)
+{
+	struct value *l = val_new_list(a);
+
+	for (size_t i = 0; inherited != NULL && i < inherited->u.list->n; i++)
+		val_list_push(a, l, inherited->u.list->items[i]);
+	if (own == NULL || own->type == VAL_NULL)
+		return l;
+	if (own->type == VAL_LIST) {
+		for (size_t i = 0; i < own->u.list->n; i++)
+			val_list_push(a, l, own->u.list->items[i]);
+		return l;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	val_str(&sb, own);
+	for (char *p = sb.buf; *p != '\0';) {
+		size_t n = strcspn(p, ","), b = 0, e = n;
+
+		while (b < e && (p[b] == ' ' || p[b] == '\t'))
+			b++;
+		while (e > b && (p[e - 1] == ' ' || p[e - 1] == '\t'))
+			e--;
+		if (e > b)
+			val_list_push(a, l, val_new_strn(a, p + b, e - b));
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	sb_release(&sb);
+	return l;
+}
+
+static int compile_include(const struct cctx *, struct value *d,
+    struct value *file, bool handler, struct taskvec *out, struct err *);
+static int compile_role(const struct cctx *, struct value *spec,
+    struct taskvec *out, struct err *);
+
 static int
-compile_task(struct arena *a, struct value *d, bool handler,
+compile_task(const struct cctx *cx, struct value *d, bool handler,
     struct task **out, struct err *err)
 {
+	struct arena *a = cx->a;
 	struct task *t = arena_alloc(a, sizeof(*t));
 	struct value *modargs = NULL, *extra = NULL;
 	const char *modkey = NULL;
@@ -169,9 +250,16 @@ compile_task(struct arena *a, struct value *d, bool handler,
 
 	t->pos = d->pos;
 	t->loop_var = "item";
+	t->basedir = cx->basedir;
+	t->role = cx->role;
+	t->iwhen = cx->when;
 	if (d->type != VAL_DICT)
 		return err_set(err, &d->pos, "a task must be a mapping, not %s",
 		    val_type_name(d));
+	t->tags = merge_tags(a, cx->tags, val_dict_get(d, "tags"));
+	t->become = val_dict_get(d, "become");
+	t->become_user = val_dict_get(d, "become_user");
+	t->become_method = val_dict_get(d, "become_method");
 	if (val_dict_get(d, "block") != NULL) {
 		struct value *n = val_dict_get(d, "name");
 
@@ -180,7 +268,7 @@ compile_task(struct arena *a, struct value *d, bool handler,
 		t->vars = val_dict_get(d, "vars");
 		t->ignore_errors = val_dict_get(d, "ignore_errors");
 		*out = t;
-		return compile_block(a, d, t, handler, err);
+		return compile_block(cx, d, t, handler, err);
 	}
 	for (size_t i = 0; i < d->u.dict->n; i++) {
 		struct value *k = d->u.dict->ent[i].key;
@@ -260,7 +348,13 @@ compile_task(struct arena *a, struct value *d, bool handler,
 			t->no_log = val_truthy(v);
 		else if (!strcmp(key, "args"))
 			extra = v;
-		else if (!strcmp(key, "tags") || !strcmp(key, "collections"))
+		else if (!strcmp(key, "environment"))
+			t->environment = v;
+		else if (!strcmp(key, "delegate_to"))
+			t->delegate_to = v;
+		else if (!strcmp(key, "tags") || !strcmp(key, "collections") ||
+		    !strcmp(key, "become") || !strcmp(key, "become_user") ||
+		    !strcmp(key, "become_method"))
 			;
 		else if (!strcmp(key, "action")) {
 			/* action: module k=v */
@@ -353,23 +447,343 @@ compile_task(struct arena *a, struct value *d, bool handler,
 }
 
 static int
-compile_tasks(struct arena *a, struct value *list, const char *what,
+compile_tasks(const struct cctx *cx, struct value *list, const char *what,
     bool handlers, struct task ***out, size_t *n, struct err *err)
 {
-	if (list == NULL || list->type == VAL_NULL) {
-		*out = NULL;
-		*n = 0;
+	struct taskvec tv = { 0 };
+
+	*out = NULL;
+	*n = 0;
+	if (list == NULL || list->type == VAL_NULL)
 		return 0;
-	}
 	if (list->type != VAL_LIST)
 		return err_set(err, &list->pos, "'%s' must be a list of tasks",
 		    what);
-	*n = list->u.list->n;
-	*out = arena_alloc(a, (*n + 1) * sizeof(**out));
-	for (size_t i = 0; i < *n; i++)
-		if (compile_task(a, list->u.list->items[i], handlers,
-		    &(*out)[i], err) < 0)
+	for (size_t i = 0; i < list->u.list->n; i++) {
+		struct value *d = list->u.list->items[i], *f;
+		struct task *t;
+
+		if (d->type == VAL_DICT &&
+		    ((f = val_dict_get(d, "import_tasks")) != NULL ||
+		    (f = val_dict_get(d, "include_tasks")) != NULL ||
+		    (f = val_dict_get(d, "ansible.builtin.import_tasks")) != NULL ||
+		    (f = val_dict_get(d, "ansible.builtin.include_tasks")) != NULL)) {
+			if (compile_include(cx, d, f, handlers, &tv, err) < 0)
+				return -1;
+			continue;
+		}
+		if (d->type == VAL_DICT &&
+		    ((f = val_dict_get(d, "import_role")) != NULL ||
+		    (f = val_dict_get(d, "include_role")) != NULL ||
+		    (f = val_dict_get(d, "ansible.builtin.import_role")) != NULL ||
+		    (f = val_dict_get(d, "ansible.builtin.include_role")) != NULL)) {
+			struct cctx sub = *cx;
+			struct value *w = val_dict_get(d, "when");
+
+			if (w != NULL) {
+				sub.when = val_new_list(cx->a);
+				for (size_t k = 0; cx->when != NULL &&
+				    k < cx->when->u.list->n; k++)
+					val_list_push(cx->a, sub.when,
+					    cx->when->u.list->items[k]);
+				w = as_list(cx->a, w);
+				for (size_t k = 0; k < w->u.list->n; k++)
+					val_list_push(cx->a, sub.when,
+					    w->u.list->items[k]);
+			}
+			sub.tags = merge_tags(cx->a, cx->tags,
+			    val_dict_get(d, "tags"));
+			if (compile_role(&sub, f, &tv, err) < 0)
+				return -1;
+			continue;
+		}
+		if (compile_task(cx, d, handlers, &t, err) < 0)
 			return -1;
+		tv_push(cx->a, &tv, t);
+	}
+	*out = tv.v;
+	*n = tv.n;
+	return 0;
+}
+
+/* import_tasks/include_tasks FILE: its tasks, here, inheriting when/tags. */
+static int
+compile_include(const struct cctx *cx, struct value *d, struct value *file,
+    bool handler, struct taskvec *out, struct err *err)
+{
+	struct arena *a = cx->a;
+	struct cctx sub = *cx;
+	struct value *doc, *w;
+	const char *f = str_of(a, file, "import_tasks", err);
+	struct task **ts;
+	size_t n;
+
+	if (f == NULL)
+		return err->set ? -1 : err_set(err, &file->pos, "import_tasks "
+		    "needs a file name");
+	for (size_t i = 0; i < d->u.dict->n; i++) {
+		const char *k = d->u.dict->ent[i].key->u.str.s;
+
+		if (strcmp(k, "when") && strcmp(k, "tags") && strcmp(k, "name") &&
+		    strstr(k, "_tasks") == NULL)
+			return err_set(err, &d->u.dict->ent[i].key->pos, "'%s' on "
+			    "import_tasks/include_tasks is not supported by "
+			    "muster yet", k);
+	}
+	if (tmpl_is_template(f, strlen(f)))
+		return err_set(err, &file->pos, "a templated include file name "
+		    "is not supported by muster yet");
+	if (cx->depth > 30)
+		return err_set(err, &file->pos, "includes nested too deeply");
+	const char *path = f[0] == '/' ? f : cx->role != NULL ?
+	    arena_printf(a, "%s/tasks/%s", cx->role->dir, f) :
+	    arena_printf(a, "%s/%s", cx->basedir, f);
+	if ((doc = yaml_load_file(a, path, err)) == NULL)
+		return -1;
+	sub.depth++;
+	sub.tags = merge_tags(a, cx->tags, val_dict_get(d, "tags"));
+	bool dynamic = val_dict_get(d, "include_tasks") != NULL ||
+	    val_dict_get(d, "ansible.builtin.include_tasks") != NULL;
+	if (dynamic) {
+		/* include_tasks: decided per host when reached, shown so */
+		struct task *inc = arena_alloc(a, sizeof(*inc));
+		struct value *nm = val_dict_get(d, "name");
+
+		inc->pos = d->pos;
+		inc->name = nm != NULL ? str_of(a, nm, "name", err) : NULL;
+		char *real = realpath(path, NULL);
+
+		inc->include = real != NULL ? arena_strdup(a, real) : path;
+		free(real);
+		inc->when = as_list(a, val_dict_get(d, "when"));
+		inc->iwhen = cx->when;
+		inc->tags = sub.tags;
+		inc->basedir = cx->basedir;
+		inc->role = cx->role;
+		inc->loop_var = "item";
+		if ((doc = yaml_load_file(a, path, err)) == NULL)
+			return -1;
+		sub.when = NULL;
+		if (doc->type != VAL_NULL && compile_tasks(&sub, doc, path,
+		    handler, &inc->block, &inc->nblock, err) < 0)
+			return -1;
+		tv_push(a, out, inc);
+		return 0;
+	}
+	if ((w = val_dict_get(d, "when")) != NULL) {
+		sub.when = val_new_list(a);
+		for (size_t k = 0; cx->when != NULL && k < cx->when->u.list->n; k++)
+			val_list_push(a, sub.when, cx->when->u.list->items[k]);
+		w = as_list(a, w);
+		for (size_t k = 0; k < w->u.list->n; k++)
+			val_list_push(a, sub.when, w->u.list->items[k]);
+	}
+	if (doc->type == VAL_NULL)
+		return 0;
+	if (compile_tasks(&sub, doc, path, handler, &ts, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		tv_push(a, out, ts[i]);
+	return 0;
+}
+
+static struct value *
+load_dict_file(struct arena *a, const char *path, struct err *err)
+{
+	struct value *v;
+
+	if (access(path, R_OK) != 0)
+		return val_new_dict(a);
+	if ((v = yaml_load_file(a, path, err)) == NULL)
+		return NULL;
+	if (v->type == VAL_NULL)
+		return val_new_dict(a);
+	if (v->type != VAL_DICT) {
+		err_set(err, &v->pos, "'%s' must be a mapping", path);
+		return NULL;
+	}
+	return v;
+}
+
+/* A role's main file: main.yml, main.yaml or main. */
+static const char *
+role_file(struct arena *a, const char *dir, const char *sub)
+{
+	static const char *const names[] = { "main.yml", "main.yaml", "main",
+	    NULL };
+
+	for (size_t i = 0; names[i] != NULL; i++) {
+		const char *p = arena_printf(a, "%s/%s/%s", dir, sub, names[i]);
+
+		if (access(p, R_OK) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+static const char *
+find_role(const struct cctx *cx, const char *name)
+{
+	struct arena *a = cx->a;
+	const char *env = getenv("ANSIBLE_ROLES_PATH");
+	const char *cands[4] = {
+		arena_printf(a, "%s/roles/%s", cx->pb->dir, name),
+		cx->role != NULL ? arena_printf(a, "%s/../%s", cx->role->dir,
+		    name) : NULL,
+		arena_printf(a, "%s/%s", cx->pb->dir, name),
+		NULL,
+	};
+	struct stat sb;
+
+	if (name[0] == '/' && stat(name, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return name;
+	for (size_t i = 0; i < 3; i++)
+		if (cands[i] != NULL && stat(cands[i], &sb) == 0 &&
+		    S_ISDIR(sb.st_mode))
+			return cands[i];
+	if (env != NULL) {
+		char *copy = arena_strdup(a, env), *save = NULL;
+
+		for (char *p = strtok_r(copy, ":", &save); p != NULL;
+		    p = strtok_r(NULL, ":", &save)) {
+			const char *c = arena_printf(a, "%s/%s", p, name);
+
+			if (stat(c, &sb) == 0 && S_ISDIR(sb.st_mode))
+				return c;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A role (a name, or {role: name, params...}): its dependencies' tasks,
+ * then its own; its handlers join the play's.
+ */
+static int
+compile_role(const struct cctx *cx, struct value *spec, struct taskvec *out,
+    struct err *err)
+{
+	struct arena *a = cx->a;
+	struct role *r = arena_alloc(a, sizeof(*r));
+	struct cctx sub = *cx;
+	const char *name, *dir, *f;
+	struct value *params = val_new_dict(a), *meta;
+	struct task **ts;
+	size_t n;
+
+	if (spec->type == VAL_DICT) {
+		struct value *nv = val_dict_get(spec, "role");
+
+		if (nv == NULL)
+			nv = val_dict_get(spec, "name");
+		if (nv == NULL)
+			return err_set(err, &spec->pos, "a role entry needs "
+			    "'role' or 'name'");
+		name = str_of(a, nv, "role", err);
+		for (size_t i = 0; i < spec->u.dict->n; i++) {
+			struct value *k = spec->u.dict->ent[i].key;
+			struct value *v = spec->u.dict->ent[i].val;
+
+			if (val_is_str(k, "role") || val_is_str(k, "name"))
+				continue;
+			if (val_is_str(k, "tags")) {
+				sub.tags = merge_tags(a, cx->tags, v);
+				continue;
+			}
+			if (val_is_str(k, "when")) {
+				struct value *w = as_list(a, v);
+
+				sub.when = val_new_list(a);
+				for (size_t q = 0; cx->when != NULL &&
+				    q < cx->when->u.list->n; q++)
+					val_list_push(a, sub.when,
+					    cx->when->u.list->items[q]);
+				for (size_t q = 0; q < w->u.list->n; q++)
+					val_list_push(a, sub.when,
+					    w->u.list->items[q]);
+				continue;
+			}
+			if (val_is_str(k, "vars") && v->type == VAL_DICT) {
+				for (size_t q = 0; q < v->u.dict->n; q++)
+					val_dict_setv(a, params,
+					    v->u.dict->ent[q].key,
+					    v->u.dict->ent[q].val);
+				continue;
+			}
+			if (val_is_str(k, "tasks_from") || val_is_str(k,
+			    "defaults_from") || val_is_str(k, "vars_from") ||
+			    val_is_str(k, "handlers_from") || val_is_str(k,
+			    "apply") || val_is_str(k, "public") ||
+			    val_is_str(k, "allow_duplicates") ||
+			    val_is_str(k, "become") || val_is_str(k, "delegate_to"))
+				return err_set(err, &k->pos, "'%s' on a role is "
+				    "not supported by muster yet", k->u.str.s);
+			val_dict_setv(a, params, k, v);
+		}
+	} else
+		name = str_of(a, spec, "role", err);
+	if (name == NULL)
+		return -1;
+	if (cx->depth > 20)
+		return err_set(err, &spec->pos, "role dependencies nested too "
+		    "deeply at '%s'", name);
+	if ((dir = find_role(cx, name)) == NULL)
+		return err_set(err, &spec->pos, "the role '%s' was not found in "
+		    "%s/roles, %s or ANSIBLE_ROLES_PATH", name, cx->pb->dir,
+		    cx->pb->dir);
+	r->name = name;
+	r->dir = dir;
+	r->params = params;
+	f = role_file(a, dir, "defaults");
+	if ((r->defaults = f ? load_dict_file(a, f, err) : val_new_dict(a)) ==
+	    NULL)
+		return -1;
+	f = role_file(a, dir, "vars");
+	if ((r->vars = f ? load_dict_file(a, f, err) : val_new_dict(a)) == NULL)
+		return -1;
+	sub.depth++;
+	/* meta/main.yml dependencies come first */
+	f = role_file(a, dir, "meta");
+	if (f != NULL) {
+		if ((meta = load_dict_file(a, f, err)) == NULL)
+			return -1;
+		struct value *deps = val_dict_get(meta, "dependencies");
+		for (size_t i = 0; deps != NULL && deps->type == VAL_LIST &&
+		    i < deps->u.list->n; i++)
+			if (compile_role(&sub, deps->u.list->items[i], out,
+			    err) < 0)
+				return -1;
+	}
+	sub.role = r;
+	sub.basedir = dir;
+	f = role_file(a, dir, "tasks");
+	if (f != NULL) {
+		struct value *doc = yaml_load_file(a, f, err);
+
+		if (doc == NULL)
+			return -1;
+		if (compile_tasks(&sub, doc, f, false, &ts, &n, err) < 0)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			tv_push(a, out, ts[i]);
+	}
+	f = role_file(a, dir, "handlers");
+	if (f != NULL && cx->play != NULL) {
+		struct value *doc = yaml_load_file(a, f, err);
+		struct cctx hs = sub;
+
+		if (doc == NULL)
+			return -1;
+		hs.when = NULL;
+		if (compile_tasks(&hs, doc, f, true, &ts, &n, err) < 0)
+			return -1;
+		struct play *p = cx->play;
+		p->handlers = arena_realloc(a, p->handlers, (p->nhandlers + 1) *
+		    sizeof(*p->handlers), (p->nhandlers + n + 1) *
+		    sizeof(*p->handlers));
+		for (size_t i = 0; i < n; i++)
+			p->handlers[p->nhandlers++] = ts[i];
+	}
 	return 0;
 }
 
@@ -448,15 +862,45 @@ compile_play(struct arena *a, struct value *d, struct playbook *pb,
 	p->vars_files = as_list(a, val_dict_get(d, "vars_files"));
 	v = val_dict_get(d, "gather_facts");
 	p->gather_facts = v == NULL || val_truthy(v);
-	if (compile_tasks(a, val_dict_get(d, "pre_tasks"), "pre_tasks", false,
-	    &pre, &npre, err) < 0 ||
-	    compile_tasks(a, val_dict_get(d, "tasks"), "tasks", false, &main,
-	    &nmain, err) < 0 ||
-	    compile_tasks(a, val_dict_get(d, "post_tasks"), "post_tasks",
-	    false, &post, &npost, err) < 0 ||
-	    compile_tasks(a, val_dict_get(d, "handlers"), "handlers", true,
-	    &p->handlers, &p->nhandlers, err) < 0)
+	struct cctx cx = { a, dir, NULL, NULL, NULL, pb, p, 0 };
+	struct task **roles = NULL, **tasks = NULL;
+	size_t nroles = 0, ntasks = 0;
+
+	p->tags = merge_tags(a, NULL, val_dict_get(d, "tags"));
+	p->become = val_dict_get(d, "become");
+	p->become_user = val_dict_get(d, "become_user");
+	p->become_method = val_dict_get(d, "become_method");
+	p->environment = val_dict_get(d, "environment");
+	p->serial = val_dict_get(d, "serial");
+	cx.tags = p->tags;
+	if (compile_tasks(&cx, val_dict_get(d, "handlers"), "handlers", true,
+	    &p->handlers, &p->nhandlers, err) < 0 ||
+	    compile_tasks(&cx, val_dict_get(d, "pre_tasks"), "pre_tasks", false,
+	    &pre, &npre, err) < 0)
 		return -1;
+	if ((v = val_dict_get(d, "roles")) != NULL && v->type != VAL_NULL) {
+		struct taskvec tv = { 0 };
+
+		if (v->type != VAL_LIST)
+			return err_set(err, &v->pos, "roles must be a list");
+		for (size_t i = 0; i < v->u.list->n; i++)
+			if (compile_role(&cx, v->u.list->items[i], &tv, err) < 0)
+				return -1;
+		roles = tv.v;
+		nroles = tv.n;
+	}
+	if (compile_tasks(&cx, val_dict_get(d, "tasks"), "tasks", false,
+	    &tasks, &ntasks, err) < 0 ||
+	    compile_tasks(&cx, val_dict_get(d, "post_tasks"), "post_tasks",
+	    false, &post, &npost, err) < 0)
+		return -1;
+	/* roles run first in the tasks section */
+	nmain = nroles + ntasks;
+	main = arena_alloc(a, (nmain + 1) * sizeof(*main));
+	if (nroles > 0)
+		memcpy(main, roles, nroles * sizeof(*main));
+	if (ntasks > 0)
+		memcpy(main + nroles, tasks, ntasks * sizeof(*main));
 	p->ntasks = npre + nmain + npost;
 	p->tasks = arena_alloc(a, (p->ntasks + 1) * sizeof(*p->tasks));
 	if (npre > 0)

@@ -22,6 +22,14 @@ enum loop_kind {
 	LOOP_NESTED,		/* with_nested: the product */
 };
 
+struct role {
+	const char		*name;
+	const char		*dir;
+	struct value		*defaults;	/* defaults/main.yml (dict) */
+	struct value		*vars;		/* vars/main.yml (dict) */
+	struct value		*params;	/* role params (dict) */
+};
+
 struct task {
 	const char		*name;		/* NULL: the action's name */
 	const char		*action;	/* the module's name as written */
@@ -47,6 +55,17 @@ struct task {
 	bool			 run_once;
 	bool			 no_log;
 	struct pos		 pos;
+	const char		*basedir;	/* files/templates: role or book */
+	const struct role	*role;		/* or NULL */
+	struct value		*tags;		/* list, inherited included */
+	struct value		*become;	/* keywords, or NULL */
+	struct value		*become_user;
+	struct value		*become_method;
+	struct value		*iwhen;		/* inherited when (role, include) */
+	struct value		*environment;	/* dict or template, or NULL */
+	struct value		*delegate_to;	/* host name (template), or NULL */
+	const char		*include;	/* include_tasks: the file; the
+						   tasks are in block */
 	/* block/rescue/always: mod is NULL and these are set */
 	struct task		**block, **rescue, **always;
 	size_t			 nblock, nrescue, nalways;
@@ -64,6 +83,12 @@ struct play {
 	struct task		**handlers;
 	size_t			 nhandlers;
 	struct pos		 pos;
+	struct value		*tags;		/* the play's tags */
+	struct value		*become;
+	struct value		*become_user;
+	struct value		*become_method;
+	struct value		*environment;
+	struct value		*serial;	/* number, "30%", or a list */
 };
 
 struct playbook {

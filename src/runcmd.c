@@ -116,8 +116,9 @@ runcmd(struct task_ctx *ctx, const struct value *args, enum runcmd_kind kind,
 			res_set_str(ctx, res, "stdout", arena_printf(ctx->a,
 			    "skipped, since %s exists", creates));
 			res_set(ctx, res, "rc", val_new_int(ctx->a, 0));
-			res->msg = arena_printf(ctx->a, "Did not run command "
-			    "since '%s' exists", creates);
+			res->msg = arena_printf(ctx->a, "%s not run command "
+			    "since '%s' exists", ctx->check_mode ? "Would" :
+			    "Did", creates);
 			return 0;
 		}
 	}
@@ -128,16 +129,13 @@ runcmd(struct task_ctx *ctx, const struct value *args, enum runcmd_kind kind,
 			res_set_str(ctx, res, "stdout", arena_printf(ctx->a,
 			    "skipped, since %s does not exist", removes));
 			res_set(ctx, res, "rc", val_new_int(ctx->a, 0));
-			res->msg = arena_printf(ctx->a, "Did not run command "
-			    "since '%s' does not exist", removes);
+			res->msg = arena_printf(ctx->a, "%s not run command "
+			    "since '%s' does not exist", ctx->check_mode ?
+			    "Would" : "Did", removes);
 			return 0;
 		}
 	}
-	if (ctx->check_mode && kind != RUNCMD_RAW) {
-		res->skipped = true;
-		res->msg = "Command would have run if not in check mode";
-		return 0;
-	}
+	/* check mode: decided below, once the command is known */
 
 	add_env(&cmd, ctx->env);
 	if (chdir != NULL) {
@@ -192,6 +190,23 @@ runcmd(struct task_ctx *ctx, const struct value *args, enum runcmd_kind kind,
 		sb_adds(&cmd, raw);
 	}
 
+	if (ctx->check_mode && kind != RUNCMD_RAW) {
+		/* Ansible's partial check mode: the result, not the run */
+		sb_release(&cmd);
+		res_set(ctx, res, "cmd", cmdv);
+		res_set(ctx, res, "rc", val_new_int(ctx->a, 0));
+		res_set_str(ctx, res, "stdout", "");
+		res_set_str(ctx, res, "stderr", "");
+		res_set(ctx, res, "stdout_lines", val_new_list(ctx->a));
+		res_set(ctx, res, "stderr_lines", val_new_list(ctx->a));
+		res_set(ctx, res, "start", &val_none);
+		res_set(ctx, res, "end", &val_none);
+		res_set(ctx, res, "delta", &val_none);
+		res->msg = "Command would have run if not in check mode";
+		if (creates == NULL && removes == NULL)
+			res->skipped = true;
+		return 0;
+	}
 	if (stdin_s != NULL) {
 		sb_adds(&in, stdin_s);
 		if (val_dict_get(args, "stdin_add_newline") == NULL ||

@@ -80,10 +80,13 @@ vars_magic(struct arena *a, struct inventory *inv, struct inv_host *h,
 	if (rm->hostvars != NULL)
 		val_dict_set(a, m, "hostvars", rm->hostvars);
 	if (rm->play_hosts != NULL) {
-		val_dict_set(a, m, "play_hosts", rm->play_hosts);
+		struct value *batch = rm->play_batch != NULL ?
+		    rm->play_batch : rm->play_hosts;
+
+		val_dict_set(a, m, "play_hosts", batch);
 		val_dict_set(a, m, "ansible_play_hosts", rm->play_hosts);
 		val_dict_set(a, m, "ansible_play_hosts_all", rm->play_hosts);
-		val_dict_set(a, m, "ansible_play_batch", rm->play_hosts);
+		val_dict_set(a, m, "ansible_play_batch", batch);
 	}
 	val_dict_set(a, m, "ansible_check_mode", val_bool(rm->check_mode));
 	val_dict_set(a, m, "ansible_diff_mode", val_bool(rm->diff_mode));

@@ -26,6 +26,7 @@ struct value	*varscope_get(void *ctx, const char *name, size_t len);
 struct run_magic {
 	struct value	*hostvars;	/* host -> its variables */
 	struct value	*play_hosts;	/* list of names */
+	struct value	*play_batch;	/* serial's batch (NULL: all) */
 	bool		 check_mode;
 	bool		 diff_mode;
 	int		 verbosity;

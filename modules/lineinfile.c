@@ -1,0 +1,2262 @@
+/*
+ * lineinfile: make sure a particular line is in a file, or is not, or
+ * replace it using a back-referenced regular expression (Ansible 2.14's
+ * lineinfile, decision for decision).
+ *
+ * This file also holds what the three text-editing modules share (txe_*):
+ * Python's re on top of PCRE2, fetching the remote file with one command,
+ * writing it back atomically (conn_put: a temporary file in the same
+ * directory, then rename, owner and mode kept) with backup and validate,
+ * and Ansible's owner/group/mode handling (check_file_attrs).  Only
+ * lineinfile.c, blockinfile.c and replace.c use it, so there is no header:
+ * the two others repeat the block of prototypes below, which must stay
+ * equal to this one.  Everything is allocated in the host-task's arena,
+ * PCRE2's memory included, so no path needs to free anything.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <pcre2.h>
+
+#include "module.h"
+#include "shell.h"
+#include "util.h"
+
+/* ---- shared by lineinfile.c, blockinfile.c, replace.c (keep equal) ---- */
+struct txe_re;
+
+enum txe_re_flags {
+	TXE_RE_BYTES = 1 << 0,		/* a bytes pattern: ASCII, no UTF-8 */
+	TXE_RE_MULTILINE = 1 << 1,	/* re.MULTILINE */
+	TXE_RE_DOTALL = 1 << 2,		/* re.DOTALL */
+};
+
+/* The target file as txe_fetch() found it. */
+struct txe_file {
+	const char		*path;		/* as given, for messages */
+	bool			 exists;	/* a file, or a link to one */
+	bool			 isdir;
+	char			*data;		/* contents (NUL-terminated) */
+	size_t			 len;
+	struct txe_where	*w;		/* the rest: lineinfile.c's */
+};
+
+/* What txe_commit() does after a module decided on the new contents. */
+struct txe_commit {
+	const char	*data;		/* in: the new contents */
+	size_t		 len;
+	bool		 write;		/* in: they differ: write them */
+	bool		 backup;	/* in: back the old file up first */
+	bool		 changed;	/* in/out: check_file_attrs() may set */
+	const char	*msg;		/* in/out: "... and ownership, ..." */
+	const char	*backup_file;	/* out: the backup made, or NULL */
+	struct value	*attr_diff;	/* out: {before: {...}, after: {...}} */
+};
+
+/* Python's re.compile(); NULL with Python's re.error text in *why. */
+struct txe_re	*txe_re_compile(struct arena *, const char *pat, size_t n,
+		    unsigned flags, const char **why);
+/* re.MULTILINE among the compiled flags (set by the caller or "(?m)"). */
+bool		 txe_re_multiline(const struct txe_re *);
+/* Search s[0..n) from start: 1 found, 0 not, -1 error (*why). */
+int		 txe_re_search(struct txe_re *, const char *s, size_t n,
+		    size_t start, const char **why);
+/* The span of group g of the last match ([0,0) if it did not match). */
+void		 txe_re_span(const struct txe_re *, unsigned g, size_t *b,
+		    size_t *e);
+/* match.expand(tpl) on the last match of s: 0, or -1 with *why. */
+int		 txe_re_expand(struct arena *, struct txe_re *, const char *s,
+		    const char *tpl, size_t tlen, struct strbuf *out,
+		    const char **why);
+/* re.subn(re, repl, s): the result in out, *count replacements. */
+int		 txe_re_subn(struct arena *, struct txe_re *, const char *s,
+		    size_t n, const char *repl, size_t rlen, struct strbuf *out,
+		    size_t *count, const char **why);
+/* The number of a named group, or -1. */
+int		 txe_re_named(const struct txe_re *, const char *name);
+/* What Ansible shows when a module raised: exc is "re.error" and so on. */
+int		 txe_crash(struct task_ctx *, struct result *, const char *exc,
+		    const char *why);
+/* A string argument and its length (may hold NULs); NULL if not given. */
+const char	*txe_arg(const struct value *args, const char *name,
+		    size_t *len);
+/* Add a warning to the result, as module.warn() does. */
+void		 txe_warn(struct task_ctx *, struct result *, const char *);
+/*
+ * Read the file and what is needed to decide: 0 (res->failed set if the
+ * task failed), or -1 when the host is unreachable.
+ */
+int		 txe_fetch(struct task_ctx *, const struct value *args,
+		    struct txe_file *, struct result *, struct err *);
+/* os.makedirs() of the file's directory, unless check mode. */
+int		 txe_mkparent(struct task_ctx *, struct txe_file *,
+		    struct result *, struct err *);
+/*
+ * Write the new contents (backup and validate as asked, unless check
+ * mode), then check_file_attrs(): owner, group and mode.  0 (res->failed
+ * set if the task failed), or -1 when the host is unreachable.
+ */
+int		 txe_commit(struct task_ctx *, const struct value *args,
+		    struct txe_file *, struct txe_commit *, struct result *,
+		    struct err *);
+/* ------------------------------------------------------------------------ */
+
+/* What only lineinfile.c looks at: where the file is, whose, who we are. */
+struct txe_where {
+	const char	*full;		/* ~ expanded: backups are named so */
+	const char	*real;		/* symlinks resolved: what is written */
+	bool		 parent;	/* its directory exists */
+	unsigned	 mode;		/* permission bits, if it exists */
+	long		 uid, gid;	/* its owner, if it exists */
+	const char	*user, *group;	/* their names */
+	long		 nlink;
+	long		 my_uid, my_gid;	/* owner of a file we create */
+	const char	*my_user, *my_group;
+	unsigned	 umask;
+	long		 owner_uid;	/* owner= looked up; -1: no such user */
+	long		 group_gid;	/* group= looked up; -1: no such group */
+};
+
+/*
+ * UTF-8.  Invalid bytes decode as Python's surrogateescape does (U+DC80 +
+ * byte), so positions count as Python counts them.
+ */
+static uint32_t
+utf8_next(const char *str, size_t n, size_t *i)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned c = s[*i], need, k;
+	uint32_t cp, min;
+
+	if (c < 0x80) {
+		(*i)++;
+		return c;
+	}
+	if ((c & 0xe0) == 0xc0) {
+		cp = c & 0x1f;
+		need = 1;
+		min = 0x80;
+	} else if ((c & 0xf0) == 0xe0) {
+		cp = c & 0x0f;
+		need = 2;
+		min = 0x800;
+	} else if ((c & 0xf8) == 0xf0) {
+		cp = c & 0x07;
+		need = 3;
+		min = 0x10000;
+	} else
+		goto bad;
+	for (k = 1; k <= need; k++) {
+		if (*i + k >= n || (s[*i + k] & 0xc0) != 0x80)
+			goto bad;
+		cp = (cp << 6) | (s[*i + k] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
+		goto bad;
+	*i += need + 1;
+	return cp;
+bad:
+	(*i)++;
+	return 0xdc00 + c;
+}
+
+/* Characters in s[0..n) as Python counts them (bytes for a bytes text). */
+static size_t
+text_len(const char *s, size_t n, bool bytes)
+{
+	size_t i = 0, len = 0;
+
+	if (bytes)
+		return n;
+	while (i < n) {
+		utf8_next(s, n, &i);
+		len++;
+	}
+	return len;
+}
+
+/*
+ * Regular expressions: Python's re on top of PCRE2, as the template
+ * engine's filters do it (src/template/filters_ext.c).  The pattern is
+ * translated where the dialects differ (\Z, \u, \U, \v, octal and group
+ * escapes, {,n}, '[' in a class, the (?a) (?u) (?L) flags) and what Python
+ * rejects is rejected with Python's message.  A bytes pattern (lineinfile,
+ * blockinfile) is matched byte by byte with ASCII classes, a str pattern
+ * (replace) as UTF-8 with Unicode classes.  After an empty match the next
+ * one must not be empty at the same place (PCRE2_NOTEMPTY_ATSTART), which
+ * is Python 3.7's rule for sub() and finditer().
+ */
+struct txe_re {
+	pcre2_code		*code;
+	pcre2_match_data	*md;
+	uint32_t		 ngroups;
+	bool			 bytes;
+	bool			 multiline;
+};
+
+struct re_tr {
+	const char	*p;
+	size_t		 n;
+	size_t		 i;
+	struct strbuf	*out;
+	unsigned	 groups;	/* capturing groups opened */
+	bool		 verbose;
+	bool		 ascii;
+	bool		 bytes;
+	bool		 multiline;	/* a global (?m) */
+	size_t		 open[64];	/* where the open groups start */
+	size_t		 depth;
+	size_t		 class_at;	/* where the open class starts */
+	const char	*why;
+	size_t		 where;
+	char		 whybuf[96];
+};
+
+static bool
+is_ascii_letter(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool
+is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool
+is_octal(int c)
+{
+	return c >= '0' && c <= '7';
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+__attribute__((format(printf, 3, 4))) static int
+tr_fail(struct re_tr *t, size_t where, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->whybuf, sizeof(t->whybuf), fmt, ap);
+	va_end(ap);
+	t->why = t->whybuf;
+	t->where = where;
+	return -1;
+}
+
+/* \xhh, \uhhhh, \Uhhhhhhhh at p[i] (the backslash): as \x{...}. */
+static int
+tr_hex(struct re_tr *t, size_t ndig)
+{
+	size_t k, start = t->i;
+	uint32_t cp = 0;
+
+	for (k = 0; k < ndig; k++) {
+		int h = t->i + 2 + k < t->n ? hexval(t->p[t->i + 2 + k]) : -1;
+
+		if (h < 0)
+			return tr_fail(t, start, "incomplete escape %.*s",
+			    (int)(k + 2), t->p + start);
+		cp = cp * 16 + (uint32_t)h;
+	}
+	if (cp > 0x10ffff)
+		return tr_fail(t, start, "bad escape %.*s", (int)(ndig + 2),
+		    t->p + start);
+	sb_addf(t->out, "\\x{%" PRIx32 "}", cp);
+	t->i += 2 + ndig;
+	return 0;
+}
+
+/* One escape; p[i] is the backslash. */
+static int
+tr_escape(struct re_tr *t, bool in_class)
+{
+	const char *p = t->p;
+	size_t i = t->i, n = t->n;
+	int c;
+
+	if (i + 1 >= n)
+		return tr_fail(t, i, "bad escape (end of pattern)");
+	c = (unsigned char)p[i + 1];
+	switch (c) {
+	case 's':
+		/* Python's str.isspace() also takes \x1c-\x1f. */
+		if (!t->bytes && !t->ascii) {
+			sb_adds(t->out, in_class ? "\\s\\x1c-\\x1f" :
+			    "[\\s\\x1c-\\x1f]");
+			t->i += 2;
+			return 0;
+		}
+		sb_add(t->out, p + i, 2);
+		t->i += 2;
+		return 0;
+	case 'S':
+		if (!t->bytes && !t->ascii && !in_class) {
+			sb_adds(t->out, "[^\\s\\x1c-\\x1f]");
+			t->i += 2;
+			return 0;
+		}
+		sb_add(t->out, p + i, 2);
+		t->i += 2;
+		return 0;
+	case 'd': case 'D': case 'w': case 'W':
+	case 'a': case 'f': case 'n': case 'r': case 't': case 'b':
+		sb_add(t->out, p + i, 2);
+		t->i += 2;
+		return 0;
+	case 'A':
+		if (in_class)
+			return tr_fail(t, i, "bad escape \\%c", c);
+		sb_add(t->out, p + i, 2);
+		t->i += 2;
+		return 0;
+	case 'B':
+		if (in_class)
+			return tr_fail(t, i, "bad escape \\%c", c);
+		/* Python's \B never matches in an empty string. */
+		sb_adds(t->out, "(?:(?!\\A\\z)\\B)");
+		t->i += 2;
+		return 0;
+	case 'Z':
+		if (in_class)
+			return tr_fail(t, i, "bad escape \\%c", c);
+		sb_adds(t->out, "\\z");
+		t->i += 2;
+		return 0;
+	case 'v':
+		sb_adds(t->out, "\\x{b}");
+		t->i += 2;
+		return 0;
+	case 'x':
+		return tr_hex(t, 2);
+	case 'u':
+	case 'U':
+		if (t->bytes)
+			return tr_fail(t, i, "bad escape \\%c", c);
+		return tr_hex(t, c == 'u' ? 4 : 8);
+	case 'N':
+		if (t->bytes)
+			return tr_fail(t, i, "bad escape \\%c", c);
+		return tr_fail(t, i, "unsupported escape \\N{...}");
+	}
+	if (is_digit(c)) {
+		unsigned val = 0, k;
+
+		if (c == '0' || (in_class && is_octal(c))) {
+			/* Octal: up to three digits in all. */
+			for (k = 0; k < 3 && i + 1 + k < n &&
+			    is_octal(p[i + 1 + k]); k++)
+				val = val * 8 + (unsigned)(p[i + 1 + k] - '0');
+			if (val > 0377)
+				return tr_fail(t, i, "octal escape value "
+				    "\\%.*s outside of range 0-0o377", (int)k,
+				    p + i + 1);
+			sb_addf(t->out, "\\x{%x}", val);
+			t->i += 1 + k;
+			return 0;
+		}
+		if (in_class)
+			return tr_fail(t, i, "bad escape \\%c", c);
+		/* Octal with three octal digits, else a group reference. */
+		if (i + 2 < n && is_digit(p[i + 2])) {
+			if (is_octal(c) && is_octal(p[i + 2]) && i + 3 < n &&
+			    is_octal(p[i + 3])) {
+				val = (unsigned)(c - '0') * 64 +
+				    (unsigned)(p[i + 2] - '0') * 8 +
+				    (unsigned)(p[i + 3] - '0');
+				if (val > 0377)
+					return tr_fail(t, i, "octal escape "
+					    "value \\%.3s outside of range "
+					    "0-0o377", p + i + 1);
+				sb_addf(t->out, "\\x{%x}", val);
+				t->i += 4;
+				return 0;
+			}
+			val = (unsigned)(c - '0') * 10 +
+			    (unsigned)(p[i + 2] - '0');
+			k = 3;
+		} else {
+			val = (unsigned)(c - '0');
+			k = 2;
+		}
+		if (val > t->groups)
+			return tr_fail(t, i, "invalid group reference %u",
+			    val);
+		sb_addf(t->out, "\\g{%u}", val);
+		t->i += k;
+		return 0;
+	}
+	if (is_ascii_letter(c))
+		return tr_fail(t, i, "bad escape \\%c", c);
+	/* Anything else stands for itself (a whole UTF-8 sequence). */
+	sb_addch(t->out, '\\');
+	t->i++;
+	{
+		size_t j = t->i;
+
+		if (t->bytes)
+			j++;
+		else
+			utf8_next(p, n, &j);
+		sb_add(t->out, p + t->i, j - t->i);
+		t->i = j;
+	}
+	return 0;
+}
+
+/* A group opens at p[i]; Python names the innermost one left open. */
+static void
+tr_open(struct re_tr *t, size_t i)
+{
+	if (t->depth < ARRAY_SIZE(t->open))
+		t->open[t->depth] = i;
+	t->depth++;
+}
+
+/* Inline flags "(?aiLmsux-imsx" at p[i]: copy what PCRE2 knows. */
+static int
+tr_flags(struct re_tr *t, bool at_start)
+{
+	const char *p = t->p;
+	size_t i = t->i + 2, n = t->n, first = t->out->len;
+	struct strbuf *o = t->out;
+	bool global;
+
+	sb_adds(o, "(?");
+	for (; i < n && p[i] != ')' && p[i] != ':'; i++) {
+		switch (p[i]) {
+		case 'a':
+			if (at_start)
+				t->ascii = true;
+			break;
+		case 'u':
+			if (t->bytes)
+				return tr_fail(t, i + 1, "bad inline flags: "
+				    "cannot use 'u' flag with a bytes "
+				    "pattern");
+			break;
+		case 'L':
+			if (!t->bytes)
+				return tr_fail(t, i + 1, "bad inline flags: "
+				    "cannot use 'L' flag with a str pattern");
+			break;
+		case 'x':
+			if (at_start)
+				t->verbose = true;
+			sb_addch(o, p[i]);
+			break;
+		default:
+			sb_addch(o, p[i]);
+			break;
+		}
+	}
+	if (i >= n)
+		return tr_fail(t, t->i, "missing -, : or )");
+	global = p[i] == ')';
+	if (global && !at_start)
+		return tr_fail(t, t->i, "global flags not at the start of "
+		    "the expression");
+	if (global && memchr(p + t->i, '-', i - t->i) == NULL &&
+	    memchr(p + t->i, 'm', i - t->i) != NULL)
+		t->multiline = true;
+	if (!global)
+		tr_open(t, t->i);
+	if (global && o->len == first + 2) {
+		/* Only flags PCRE2 does not know: nothing to copy. */
+		sb_setlen(o, first);
+		t->i = i + 1;
+		return 0;
+	}
+	sb_addch(o, p[i]);
+	t->i = i + 1;
+	return 0;
+}
+
+static bool
+is_flag_group(const char *p, size_t i, size_t n)
+{
+	if (i + 2 >= n || p[i] != '(' || p[i + 1] != '?')
+		return false;
+	for (i += 2; i < n; i++) {
+		if (p[i] == ')' || p[i] == ':')
+			return true;
+		if (strchr("aiLmsux-", p[i]) == NULL || p[i] == '\0')
+			return false;
+	}
+	return false;
+}
+
+/* Does a repeat ("*", "+", "?", "{m,n}") start at p[i]? */
+static bool
+is_repeat(const struct re_tr *t, size_t i)
+{
+	const char *p = t->p;
+	size_t j, n = t->n;
+
+	while (t->verbose && i < n && p[i] != '\0' &&
+	    strchr(" \t\n\r\v\f", p[i]) != NULL)
+		i++;
+	if (i >= n)
+		return false;
+	if (p[i] == '*' || p[i] == '+' || p[i] == '?')
+		return true;
+	if (p[i] != '{' || i + 1 >= n || p[i + 1] == '}')
+		return false;
+	for (j = i + 1; j < n && is_digit(p[j]); j++)
+		;
+	if (j < n && p[j] == ',')
+		for (j++; j < n && is_digit(p[j]); j++)
+			;
+	return j < n && p[j] == '}';
+}
+
+static int
+re_translate(struct re_tr *t)
+{
+	const char *p = t->p;
+	size_t n = t->n;
+	bool in_class = false, at_start = true;
+
+	while (t->i < n) {
+		size_t i = t->i;
+		int c = (unsigned char)p[i];
+
+		if (c == '\\') {
+			int e = i + 1 < n ? p[i + 1] : 0;
+
+			if (tr_escape(t, in_class) < 0)
+				return -1;
+			at_start = false;
+			/* Python repeats no anchor; PCRE2 takes some. */
+			if (!in_class && e != 0 && strchr("AZbB", e) != NULL &&
+			    is_repeat(t, t->i))
+				return tr_fail(t, t->i, "nothing to repeat");
+			continue;
+		}
+		if (in_class) {
+			if (c == '[')
+				sb_adds(t->out, "\\[");
+			else
+				sb_addch(t->out, c);
+			if (c == ']')
+				in_class = false;
+			t->i++;
+			continue;
+		}
+		if (c == '(' && is_flag_group(p, i, n)) {
+			if (tr_flags(t, at_start) < 0)
+				return -1;
+			continue;
+		}
+		at_start = false;
+		switch (c) {
+		case '[':
+			t->class_at = i;
+			sb_addch(t->out, '[');
+			t->i++;
+			if (t->i < n && p[t->i] == '^') {
+				sb_addch(t->out, '^');
+				t->i++;
+			}
+			if (t->i < n && p[t->i] == ']') {
+				sb_adds(t->out, "\\]");
+				t->i++;
+			}
+			in_class = true;
+			continue;
+		case '(':
+			if (i + 1 < n && p[i + 1] == '?') {
+				if (i + 2 < n && p[i + 2] == '#') {
+					/* A comment runs to the first ')'. */
+					const char *e = memchr(p + i, ')',
+					    n - i);
+
+					if (e == NULL)
+						return tr_fail(t, i, "missing "
+						    "), unterminated comment");
+					sb_add(t->out, p + i,
+					    (size_t)(e - (p + i)) + 1);
+					t->i = (size_t)(e - p) + 1;
+					continue;
+				}
+				if (i + 3 < n && p[i + 2] == 'P' &&
+				    p[i + 3] == '<')
+					t->groups++;
+				else if (i + 3 < n && p[i + 2] == '<' &&
+				    p[i + 3] != '=' && p[i + 3] != '!')
+					t->groups++;
+			} else
+				t->groups++;
+			tr_open(t, i);
+			break;
+		case ')':
+			if (t->depth == 0)
+				return tr_fail(t, i, "unbalanced parenthesis");
+			t->depth--;
+			break;
+		case '{': {
+			/* Python's {,n} is {0,n}; PCRE2 takes it literally. */
+			size_t j = i + 1;
+
+			if (j < n && p[j] == ',') {
+				j++;
+				while (j < n && is_digit(p[j]))
+					j++;
+				if (j < n && p[j] == '}') {
+					sb_adds(t->out, "{0");
+					t->i++;
+					continue;
+				}
+			}
+			break;
+		}
+		case '^':
+		case '$':
+			if (is_repeat(t, i + 1))
+				return tr_fail(t, i + 1, "nothing to repeat");
+			break;
+		case '#':
+			if (t->verbose) {
+				const char *e = memchr(p + i, '\n', n - i);
+				size_t end = e != NULL ? (size_t)(e - p) : n;
+
+				sb_add(t->out, p + i, end - i);
+				t->i = end;
+				continue;
+			}
+			break;
+		}
+		sb_addch(t->out, c);
+		t->i++;
+	}
+	if (in_class)
+		return tr_fail(t, t->class_at, "unterminated character "
+		    "set");
+	if (t->depth > 0)
+		return tr_fail(t, t->depth <= ARRAY_SIZE(t->open) ?
+		    t->open[t->depth - 1] : 0, "missing ), unterminated "
+		    "subpattern");
+	return 0;
+}
+
+/* PCRE2 allocates from the host-task's arena, freed all at once. */
+static void *
+re_malloc(PCRE2_SIZE n, void *data)
+{
+	return arena_alloc(data, n > 0 ? n : 1);
+}
+
+static void
+re_free(void *p, void *data)
+{
+	(void)p;
+	(void)data;
+}
+
+struct txe_re *
+txe_re_compile(struct arena *a, const char *pat, size_t n, unsigned flags,
+    const char **why)
+{
+	struct txe_re *re = arena_alloc(a, sizeof(*re));
+	struct strbuf sb = STRBUF_INIT;
+	pcre2_general_context *gc;
+	pcre2_compile_context *cc;
+	struct re_tr t;
+	uint32_t opts;
+	PCRE2_SIZE eoff;
+	int ecode;
+
+	memset(&t, 0, sizeof(t));
+	t.p = pat;
+	t.n = n;
+	t.out = &sb;
+	t.bytes = (flags & TXE_RE_BYTES) != 0;
+	if (re_translate(&t) < 0) {
+		*why = arena_printf(a, "%s at position %zu", t.why,
+		    text_len(pat, t.where, t.bytes));
+		sb_release(&sb);
+		return NULL;
+	}
+	re->bytes = t.bytes;
+	re->multiline = (flags & TXE_RE_MULTILINE) || t.multiline;
+	/*
+	 * Auto-possessification is only an optimisation, and PCRE2 10.42
+	 * gets it wrong before an atomic group.
+	 */
+	opts = PCRE2_ALT_CIRCUMFLEX | PCRE2_NO_AUTO_POSSESS;
+	if (!t.bytes) {
+		opts |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+		if (!t.ascii)
+			opts |= PCRE2_UCP;
+	}
+	if (flags & TXE_RE_MULTILINE)
+		opts |= PCRE2_MULTILINE;
+	if (flags & TXE_RE_DOTALL)
+		opts |= PCRE2_DOTALL;
+	gc = pcre2_general_context_create(re_malloc, re_free, a);
+	cc = pcre2_compile_context_create(gc);
+	pcre2_set_newline(cc, PCRE2_NEWLINE_LF);
+	re->code = pcre2_compile((PCRE2_SPTR)sb.buf, sb.len, opts, &ecode,
+	    &eoff, cc);
+	sb_release(&sb);
+	if (re->code == NULL) {
+		PCRE2_UCHAR msg[256];
+
+		pcre2_get_error_message(ecode, msg, sizeof(msg));
+		*why = arena_printf(a, "%s", (const char *)msg);
+		return NULL;
+	}
+	pcre2_pattern_info(re->code, PCRE2_INFO_CAPTURECOUNT, &re->ngroups);
+	re->md = pcre2_match_data_create_from_pattern(re->code, gc);
+	return re;
+}
+
+int
+txe_re_named(const struct txe_re *re, const char *name)
+{
+	int n = pcre2_substring_number_from_name(re->code, (PCRE2_SPTR)name);
+
+	return n >= 0 ? n : -1;
+}
+
+bool
+txe_re_multiline(const struct txe_re *re)
+{
+	return re->multiline;
+}
+
+static int
+re_exec(struct txe_re *re, const char *s, size_t n, size_t start,
+    uint32_t opts, const char **why)
+{
+	int rc;
+
+	rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, start, opts, re->md,
+	    NULL);
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	if (rc < 0) {
+		static __thread PCRE2_UCHAR msg[256];
+
+		pcre2_get_error_message(rc, msg, sizeof(msg));
+		*why = (const char *)msg;
+		return -1;
+	}
+	return 1;
+}
+
+int
+txe_re_search(struct txe_re *re, const char *s, size_t n, size_t start,
+    const char **why)
+{
+	return re_exec(re, s, n, start, 0, why);
+}
+
+void
+txe_re_span(const struct txe_re *re, unsigned g, size_t *b, size_t *e)
+{
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(re->md);
+
+	*b = *e = 0;
+	if (g <= re->ngroups && ov[2 * g] != PCRE2_UNSET) {
+		*b = ov[2 * g];
+		*e = ov[2 * g + 1];
+	}
+}
+
+/*
+ * A replacement template (Python's re._parser.parse_template): literal
+ * text and group references.
+ */
+struct tpl_part {
+	bool		 group;
+	uint32_t	 index;
+	size_t		 off, len;	/* literal text in text */
+};
+
+struct tpl {
+	struct strbuf	 text;
+	struct tpl_part	*parts;
+	size_t		 n, alloc;
+};
+
+static void
+tpl_add(struct arena *a, struct tpl *t, bool group, uint32_t index,
+    size_t off, size_t len)
+{
+	if (t->n == t->alloc) {
+		size_t na = t->alloc ? 2 * t->alloc : 8;
+
+		t->parts = arena_realloc(a, t->parts, t->alloc *
+		    sizeof(*t->parts), na * sizeof(*t->parts));
+		t->alloc = na;
+	}
+	t->parts[t->n].group = group;
+	t->parts[t->n].index = index;
+	t->parts[t->n].off = off;
+	t->parts[t->n].len = len;
+	t->n++;
+}
+
+static void
+tpl_flush(struct arena *a, struct tpl *t, size_t *lit)
+{
+	if (t->text.len > *lit)
+		tpl_add(a, t, false, 0, *lit, t->text.len - *lit);
+	*lit = t->text.len;
+}
+
+static int
+tpl_parse(struct arena *a, struct txe_re *re, const char *r, size_t n,
+    struct tpl *t, const char **why)
+{
+	size_t i = 0, lit = 0;
+	bool by = re->bytes;
+
+	memset(t, 0, sizeof(*t));
+	sb_init(&t->text);
+	while (i < n) {
+		int ch = (unsigned char)r[i];
+		unsigned g;
+
+		if (ch != '\\') {
+			sb_addch(&t->text, ch);
+			i++;
+			continue;
+		}
+		if (i + 1 >= n) {
+			*why = arena_printf(a, "bad escape (end of pattern) at "
+			    "position %zu", text_len(r, i, by));
+			goto fail;
+		}
+		ch = (unsigned char)r[i + 1];
+		if (ch == 'g') {
+			const char *name, *end;
+			size_t nlen, k;
+			int num;
+
+			if (i + 2 >= n || r[i + 2] != '<') {
+				*why = arena_printf(a, "missing < at position "
+				    "%zu", text_len(r, i + 2, by));
+				goto fail;
+			}
+			name = r + i + 3;
+			end = memchr(name, '>', n - (i + 3));
+			if (end == NULL) {
+				*why = arena_printf(a, "missing >, "
+				    "unterminated name at position %zu",
+				    text_len(r, i + 3, by));
+				goto fail;
+			}
+			nlen = (size_t)(end - name);
+			if (nlen == 0) {
+				*why = arena_printf(a, "missing group name at "
+				    "position %zu", text_len(r, i + 3, by));
+				goto fail;
+			}
+			for (k = 0; k < nlen && is_digit(name[k]); k++)
+				;
+			if (k == nlen) {
+				g = 0;
+				for (k = 0; k < nlen && g <= re->ngroups; k++)
+					g = g * 10 + (unsigned)(name[k] - '0');
+				if (g > re->ngroups) {
+					*why = arena_printf(a, "invalid group "
+					    "reference %.*s at position %zu",
+					    (int)nlen, name,
+					    text_len(r, i + 3, by));
+					goto fail;
+				}
+			} else {
+				char *nm = arena_strndup(a, name, nlen);
+
+				num = pcre2_substring_number_from_name(re->code,
+				    (PCRE2_SPTR)nm);
+				if (num < 0) {
+					bool ident = !is_digit(nm[0]);
+
+					for (k = 0; k < nlen && ident; k++)
+						ident = (unsigned char)nm[k] >=
+						    0x80 || nm[k] == '_' ||
+						    is_ascii_letter(nm[k]) ||
+						    is_digit(nm[k]);
+					if (ident)
+						*why = arena_printf(a, "unknown "
+						    "group name '%s'", nm);
+					else
+						*why = arena_printf(a, "bad "
+						    "character in group name "
+						    "'%s' at position %zu", nm,
+						    text_len(r, i + 3, by));
+					goto fail;
+				}
+				g = (unsigned)num;
+			}
+			tpl_flush(a, t, &lit);
+			tpl_add(a, t, true, g, 0, 0);
+			i = (size_t)(end - r) + 1;
+			continue;
+		}
+		if (ch == '0') {
+			unsigned val = 0, k;
+
+			for (k = 1; k < 3 && i + 1 + k < n &&
+			    is_octal(r[i + 1 + k]); k++)
+				val = val * 8 + (unsigned)(r[i + 1 + k] - '0');
+			if (by)
+				sb_addch(&t->text, (int)(val & 0xff));
+			else
+				sb_addutf8(&t->text, val & 0xff);
+			i += 1 + k;
+			continue;
+		}
+		if (is_digit(ch)) {
+			size_t len = 2;
+
+			g = (unsigned)(ch - '0');
+			if (i + 2 < n && is_digit(r[i + 2])) {
+				if (is_octal(ch) && is_octal(r[i + 2]) &&
+				    i + 3 < n && is_octal(r[i + 3])) {
+					unsigned val = (unsigned)(ch - '0') * 64
+					    + (unsigned)(r[i + 2] - '0') * 8 +
+					    (unsigned)(r[i + 3] - '0');
+
+					if (val > 0377) {
+						*why = arena_printf(a, "octal "
+						    "escape value \\%.3s "
+						    "outside of range 0-0o377 "
+						    "at position %zu",
+						    r + i + 1,
+						    text_len(r, i, by));
+						goto fail;
+					}
+					if (by)
+						sb_addch(&t->text, (int)val);
+					else
+						sb_addutf8(&t->text, val);
+					i += 4;
+					continue;
+				}
+				g = g * 10 + (unsigned)(r[i + 2] - '0');
+				len = 3;
+			}
+			if (g > re->ngroups) {
+				*why = arena_printf(a, "invalid group reference "
+				    "%u at position %zu", g,
+				    text_len(r, i + 1, by));
+				goto fail;
+			}
+			tpl_flush(a, t, &lit);
+			tpl_add(a, t, true, g, 0, 0);
+			i += len;
+			continue;
+		}
+		switch (ch) {
+		case 'a': sb_addch(&t->text, '\a'); break;
+		case 'b': sb_addch(&t->text, '\b'); break;
+		case 'f': sb_addch(&t->text, '\f'); break;
+		case 'n': sb_addch(&t->text, '\n'); break;
+		case 'r': sb_addch(&t->text, '\r'); break;
+		case 't': sb_addch(&t->text, '\t'); break;
+		case 'v': sb_addch(&t->text, '\v'); break;
+		case '\\': sb_addch(&t->text, '\\'); break;
+		default:
+			if (is_ascii_letter(ch)) {
+				*why = arena_printf(a, "bad escape \\%c at "
+				    "position %zu", ch, text_len(r, i, by));
+				goto fail;
+			}
+			/* Unknown escapes stay as they are. */
+			sb_addch(&t->text, '\\');
+			i++;
+			continue;
+		}
+		i += 2;
+	}
+	tpl_flush(a, t, &lit);
+	return 0;
+fail:
+	sb_release(&t->text);
+	return -1;
+}
+
+static void
+tpl_expand(const struct tpl *t, const struct txe_re *re, const char *s,
+    struct strbuf *out)
+{
+	size_t k, b, e;
+
+	for (k = 0; k < t->n; k++) {
+		if (!t->parts[k].group) {
+			sb_add(out, t->text.buf + t->parts[k].off,
+			    t->parts[k].len);
+			continue;
+		}
+		/* An unmatched group is '' (Python 3.5 on). */
+		txe_re_span(re, t->parts[k].index, &b, &e);
+		sb_add(out, s + b, e - b);
+	}
+}
+
+int
+txe_re_expand(struct arena *a, struct txe_re *re, const char *s,
+    const char *tpl, size_t tlen, struct strbuf *out, const char **why)
+{
+	struct tpl t;
+
+	if (tpl_parse(a, re, tpl, tlen, &t, why) < 0)
+		return -1;
+	tpl_expand(&t, re, s, out);
+	sb_release(&t.text);
+	return 0;
+}
+
+int
+txe_re_subn(struct arena *a, struct txe_re *re, const char *s, size_t n,
+    const char *repl, size_t rlen, struct strbuf *out, size_t *count,
+    const char **why)
+{
+	size_t pos = 0, last = 0, b, e;
+	bool must_advance = false;
+	struct tpl t;
+	int rc = 0;
+
+	*count = 0;
+	if (tpl_parse(a, re, repl, rlen, &t, why) < 0)
+		return -1;
+	while (pos <= n) {
+		rc = re_exec(re, s, n, pos, must_advance ?
+		    PCRE2_NOTEMPTY_ATSTART : 0, why);
+		if (rc <= 0)
+			break;
+		txe_re_span(re, 0, &b, &e);
+		sb_add(out, s + last, b - last);
+		tpl_expand(&t, re, s, out);
+		last = e;
+		must_advance = b == e;
+		pos = e;
+		(*count)++;
+	}
+	sb_add(out, s + last, n - last);
+	sb_release(&t.text);
+	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * What Ansible reports when a module raises (re.error from a bad pattern):
+ * a module failure with the exception in module_stderr.
+ */
+int
+txe_crash(struct task_ctx *ctx, struct result *res, const char *exc,
+    const char *why)
+{
+	res_fail(ctx, res, "MODULE FAILURE\nSee stdout/stderr for the exact "
+	    "error");
+	res_set_str(ctx, res, "module_stdout", "");
+	res_set(ctx, res, "module_stderr", val_new_strf(ctx->a, "Traceback "
+	    "(most recent call last):\n%s: %s\n", exc, why));
+	res_set(ctx, res, "rc", val_new_int(ctx->a, 1));
+	return 0;
+}
+
+const char *
+txe_arg(const struct value *args, const char *name, size_t *len)
+{
+	const struct value *v = val_dict_get(args, name);
+
+	if (v == NULL || v->type != VAL_STR) {
+		*len = 0;
+		return NULL;
+	}
+	*len = v->u.str.len;
+	return v->u.str.s;
+}
+
+void
+txe_warn(struct task_ctx *ctx, struct result *res, const char *text)
+{
+	struct value *w = val_dict_get(res->v, "warnings");
+
+	if (w == NULL) {
+		w = val_new_list(ctx->a);
+		res_set(ctx, res, "warnings", w);
+	}
+	val_list_push(ctx->a, w, val_new_str(ctx->a, text));
+}
+
+/*
+ * The remote side.
+ */
+
+/* A connection error: unreachable (-1), or the task fails. */
+static int
+conn_failed(struct task_ctx *ctx, struct result *res, struct err *err)
+{
+	if (conn_dead(ctx->conn))
+		return -1;
+	res_fail(ctx, res, "%s", err->msg);
+	return 0;
+}
+
+/*
+ * The path as one shell word: a leading ~ or ~user stays unquoted so the
+ * target's shell expands it (Python's os.path.expanduser()).
+ */
+static void
+sh_path(struct strbuf *sb, const char *path)
+{
+	size_t k = 1;
+
+	if (path[0] == '~') {
+		while (isalnum((unsigned char)path[k]) || path[k] == '_' ||
+		    path[k] == '-' || path[k] == '.')
+			k++;
+		if (path[k] == '\0' || path[k] == '/') {
+			sb_add(sb, path, k);
+			if (path[k] == '/') {
+				sb_addch(sb, '/');
+				if (path[k + 1] != '\0')
+					sh_quote(sb, path + k + 1);
+			}
+			return;
+		}
+	}
+	sh_quote(sb, path);
+}
+
+/* A decimal id as Python's int() reads an owner or group: digits. */
+static bool
+parse_id(const char *s, long *out)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!is_digit((unsigned char)*s))
+		return false;
+	*out = strtol(s, &end, 10);
+	while (*end == ' ' || *end == '\t' || *end == '\n')
+		end++;
+	return *end == '\0';
+}
+
+/* The next NUL-terminated field of the fetch header. */
+static const char *
+next_field(const char **p, const char *end)
+{
+	const char *f = *p, *z;
+
+	if (f >= end)
+		return NULL;
+	z = memchr(f, '\0', (size_t)(end - f));
+	if (z == NULL)
+		return NULL;
+	*p = z + 1;
+	return f;
+}
+
+/*
+ * One command reads everything the decision needs: what the path is (a
+ * directory, missing, a file), where it really is (symlinks resolved),
+ * its mode and owner, who we are, the owner and group asked for, and the
+ * contents.  Fields are NUL-terminated; the contents follow.
+ */
+int
+txe_fetch(struct task_ctx *ctx, const struct value *args,
+    struct txe_file *f, struct result *res, struct err *err)
+{
+	static const char script[] =
+	    "if [ -d \"$p\" ]; then printf 'dir\\0'; exit 0; fi\n"
+	    "r=$(readlink -f -- \"$p\" 2>/dev/null) || r=$p\n"
+	    "u=; q=\n"
+	    "[ -n \"$o\" ] && u=$(getent passwd -- \"$o\" | cut -d: -f3)\n"
+	    "[ -n \"$g\" ] && q=$(getent group -- \"$g\" | cut -d: -f3)\n"
+	    "i=\"$(id -u) $(id -g) $(umask) $(id -un) $(id -gn)\"\n"
+	    "if [ -e \"$p\" ]; then\n"
+	    "  s=$(stat -L -c '%f %u %g %s %h %U %G' -- \"$p\") || exit 1\n"
+	    "  printf 'file\\0%s\\0%s\\0%s\\0%s\\0%s\\0%s\\0' \"$p\" \"$r\" "
+	    "\"$s\" \"$i\" \"$u\" \"$q\"\n"
+	    "  exec cat -- \"$p\"\n"
+	    "fi\n"
+	    "if [ -d \"$(dirname -- \"$r\")\" ]; then t=missing; "
+	    "else t=noparent; fi\n"
+	    "printf '%s\\0%s\\0%s\\0-\\0%s\\0%s\\0%s\\0' \"$t\" \"$p\" \"$r\" "
+	    "\"$i\" \"$u\" \"$q\"\n";
+	const char *path = arg_str(args, "path");
+	const char *owner = arg_str(args, "owner");
+	const char *group = arg_str(args, "group");
+	const char *p, *end, *kind, *fl[6];
+	struct strbuf cmd = STRBUF_INIT;
+	struct conn_result r;
+	unsigned long rawmode = 0, uid = 0, gid = 0, um = 022;
+	long long size = 0;
+	char un[64], gn[64];
+	long id;
+	int rc, k;
+
+	memset(f, 0, sizeof(*f));
+	f->w = arena_alloc(ctx->a, sizeof(*f->w));
+	f->path = f->w->full = f->w->real = path;
+	f->w->owner_uid = f->w->group_gid = -1;
+	sb_adds(&cmd, "p=");
+	sh_path(&cmd, path);
+	sb_adds(&cmd, "; o=");
+	sh_quote(&cmd, owner != NULL && !parse_id(owner, &id) ? owner : "");
+	sb_adds(&cmd, "; g=");
+	sh_quote(&cmd, group != NULL && !parse_id(group, &id) ? group : "");
+	sb_addch(&cmd, '\n');
+	sb_adds(&cmd, script);
+	conn_result_init(&r);
+	rc = conn_exec(ctx->conn, cmd.buf, ctx->become, NULL, 0, &r, err);
+	sb_release(&cmd);
+	if (rc < 0) {
+		conn_result_release(&r);
+		return conn_failed(ctx, res, err);
+	}
+	p = r.out.buf;
+	end = r.out.buf + r.out.len;
+	kind = next_field(&p, end);
+	if (r.rc != 0 || kind == NULL) {
+		sb_rtrim(&r.err);
+		res_fail(ctx, res, "Unable to read the contents of %s: %s",
+		    path, r.err.len > 0 ? r.err.buf : "unexpected output");
+		conn_result_release(&r);
+		return 0;
+	}
+	if (strcmp(kind, "dir") == 0) {
+		f->isdir = f->exists = true;
+		conn_result_release(&r);
+		return 0;
+	}
+	for (k = 0; k < 6; k++)
+		if ((fl[k] = next_field(&p, end)) == NULL) {
+			res_fail(ctx, res, "Unable to read the contents of "
+			    "%s: unexpected output", path);
+			conn_result_release(&r);
+			return 0;
+		}
+	f->w->full = arena_strdup(ctx->a, fl[0]);
+	f->w->real = arena_strdup(ctx->a, fl[1]);
+	f->exists = strcmp(kind, "file") == 0;
+	f->w->parent = f->exists || strcmp(kind, "missing") == 0;
+	f->w->user = f->w->group = f->w->my_user = f->w->my_group = "";
+	if (f->exists && sscanf(fl[2], "%lx %lu %lu %lld %ld %63s %63s",
+	    &rawmode, &uid, &gid, &size, &f->w->nlink, un, gn) == 7) {
+		f->w->mode = (unsigned)(rawmode & 07777);
+		f->w->uid = (long)uid;
+		f->w->gid = (long)gid;
+		f->w->user = arena_strdup(ctx->a, un);
+		f->w->group = arena_strdup(ctx->a, gn);
+	}
+	if (sscanf(fl[3], "%lu %lu %lo %63s %63s", &uid, &gid, &um, un,
+	    gn) == 5) {
+		f->w->my_uid = (long)uid;
+		f->w->my_gid = (long)gid;
+		f->w->umask = (unsigned)um & 0777;
+		f->w->my_user = arena_strdup(ctx->a, un);
+		f->w->my_group = arena_strdup(ctx->a, gn);
+	}
+	if (owner != NULL && !parse_id(owner, &f->w->owner_uid) &&
+	    !parse_id(fl[4], &f->w->owner_uid))
+		f->w->owner_uid = -1;
+	if (group != NULL && !parse_id(group, &f->w->group_gid) &&
+	    !parse_id(fl[5], &f->w->group_gid))
+		f->w->group_gid = -1;
+	if (f->exists) {
+		if ((long long)(end - p) != size) {
+			res_fail(ctx, res, "Unable to read the contents of "
+			    "%s: read %zu bytes of %lld", path,
+			    (size_t)(end - p), size);
+			conn_result_release(&r);
+			return 0;
+		}
+		f->len = (size_t)(end - p);
+		f->data = arena_strndup(ctx->a, p, f->len);
+	} else
+		f->data = arena_strdup(ctx->a, "");
+	conn_result_release(&r);
+	return 0;
+}
+
+int
+txe_mkparent(struct task_ctx *ctx, struct txe_file *f, struct result *res,
+    struct err *err)
+{
+	struct strbuf cmd = STRBUF_INIT;
+	struct conn_result r;
+	int rc;
+
+	if (f->w->parent || ctx->check_mode)
+		return 0;
+	sb_adds(&cmd, "d=$(dirname -- ");
+	sh_quote(&cmd, f->w->real);
+	sb_adds(&cmd, ") && mkdir -p -- \"$d\"");
+	conn_result_init(&r);
+	rc = conn_exec(ctx->conn, cmd.buf, ctx->become, NULL, 0, &r, err);
+	sb_release(&cmd);
+	if (rc < 0) {
+		conn_result_release(&r);
+		return conn_failed(ctx, res, err);
+	}
+	if (r.rc != 0) {
+		const char *slash = strrchr(f->w->real, '/');
+
+		sb_rtrim(&r.err);
+		res_fail(ctx, res, "Error creating %.*s (%s)", slash != NULL ?
+		    (int)(slash - f->w->real) : 0, f->w->real, r.err.buf);
+	} else
+		f->w->parent = true;
+	conn_result_release(&r);
+	return 0;
+}
+
+/*
+ * Modes: an int as it is, a string in octal, or symbolic ("u=rw,g-w,o+X")
+ * applied to the current mode (Ansible's _symbolic_mode_to_octal).
+ */
+static unsigned
+sym_perms(char who, char perm, unsigned prev, bool isdir, unsigned umask,
+    bool use_umask, bool *ok)
+{
+	unsigned rev = ~umask & 07777, x = 0;
+	bool apply_x = isdir || (prev & 0111) != 0;
+
+	switch (perm) {
+	case 'r':
+		x = who == 'u' ? 0400 : who == 'g' ? 040 : 04;
+		return use_umask ? rev & x : x;
+	case 'w':
+		x = who == 'u' ? 0200 : who == 'g' ? 020 : 02;
+		return use_umask ? rev & x : x;
+	case 'x':
+		x = who == 'u' ? 0100 : who == 'g' ? 010 : 01;
+		return use_umask ? rev & x : x;
+	case 'X':
+		if (!apply_x)
+			return 0;
+		return who == 'u' ? 0100 : who == 'g' ? 010 : 01;
+	case 's':
+		return who == 'u' ? 04000 : who == 'g' ? 02000 : 0;
+	case 't':
+		return who == 'o' ? 01000 : 0;
+	case 'u':
+		return who == 'u' ? prev & 0700 : who == 'g' ?
+		    (prev & 0700) >> 3 : (prev & 0700) >> 6;
+	case 'g':
+		return who == 'u' ? (prev & 070) << 3 : who == 'g' ?
+		    prev & 070 : (prev & 070) >> 3;
+	case 'o':
+		return who == 'u' ? (prev & 07) << 6 : who == 'g' ?
+		    (prev & 07) << 3 : prev & 07;
+	}
+	*ok = false;
+	return 0;
+}
+
+static int
+symbolic_mode(const char *spec, unsigned prev, bool isdir, unsigned umask,
+    unsigned *out, const char **bad)
+{
+	unsigned mode = prev;
+	const char *p = spec;
+
+	while (*p != '\0') {
+		const char *clause = p, *ops, *q;
+		char users[8];
+		size_t nu = 0;
+		bool use_umask, ok = true;
+
+		while (*p != '\0' && *p != ',')
+			p++;
+		*bad = clause;
+		/* users, then (operator, perms) pairs */
+		for (ops = clause; ops < p && strchr("+-=", *ops) == NULL;
+		    ops++)
+			;
+		if (ops == p)
+			return -1;
+		use_umask = ops == clause;
+		if (ops == clause || (ops - clause == 1 && *clause == 'a')) {
+			memcpy(users, "ugo", 3);
+			nu = 3;
+		} else {
+			for (q = clause; q < ops; q++) {
+				if (strchr("ugo", *q) == NULL || nu >= 7)
+					return -1;
+				users[nu++] = *q;
+			}
+		}
+		for (q = ops; q < p;) {
+			char op = *q++;
+			const char *perms = q;
+
+			while (q < p && strchr("+-=", *q) == NULL)
+				q++;
+			for (size_t u = 0; u < nu; u++) {
+				unsigned apply = 0, mask;
+
+				for (const char *c = perms; c < q; c++)
+					apply |= sym_perms(users[u], *c,
+					    prev, isdir, umask, use_umask,
+					    &ok);
+				if (!ok)
+					return -1;
+				if (op == '=') {
+					mask = users[u] == 'u' ? 04700 :
+					    users[u] == 'g' ? 02070 : 01007;
+					mode = (mode & (mask ^ 07777)) | apply;
+				} else if (op == '+')
+					mode |= apply;
+				else
+					mode &= ~apply;
+			}
+		}
+		if (*p == ',')
+			p++;
+	}
+	*out = mode;
+	return 0;
+}
+
+/*
+ * The mode asked for: 0, or -1 with Ansible's message in *why and its
+ * details in *details.
+ */
+static int
+wanted_mode(struct task_ctx *ctx, const struct value *v, unsigned prev,
+    bool isdir, unsigned umask, unsigned *out, const char **why,
+    const char **details)
+{
+	const char *s, *bad = "";
+	char *end;
+	unsigned m;
+
+	if (v->type == VAL_INT) {
+		*out = (unsigned)v->u.i;
+		return 0;
+	}
+	if (v->type != VAL_STR) {
+		*why = "mode must be in octal or symbolic form";
+		*details = arena_printf(ctx->a, "'%s' object has no attribute "
+		    "'split'", val_type_name(v));
+		return -1;
+	}
+	s = v->u.str.s;
+	if (s[0] == '0' && (s[1] == 'o' || s[1] == 'O'))
+		s += 2;
+	if (*s != '\0' && strspn(s, "01234567") == strlen(s)) {
+		*out = (unsigned)strtoul(s, &end, 8);
+		return 0;
+	}
+	if (symbolic_mode(v->u.str.s, prev, isdir, umask, &m, &bad) < 0) {
+		const char *comma = strchr(bad, ',');
+
+		*why = "mode must be in octal or symbolic form";
+		*details = arena_printf(ctx->a, "bad symbolic permission for "
+		    "mode: %.*s", comma != NULL ? (int)(comma - bad) :
+		    (int)strlen(bad), bad);
+		return -1;
+	}
+	*out = m;
+	return 0;
+}
+
+/* diff[side][key] = v, making diff[side] on first use. */
+static void
+attr_diff_set(struct task_ctx *ctx, struct value *diff, const char *side,
+    const char *key, struct value *v)
+{
+	struct value *d = val_dict_get(diff, side);
+
+	if (d == NULL) {
+		d = val_new_dict(ctx->a);
+		val_dict_set(ctx->a, diff, side, d);
+	}
+	val_dict_set(ctx->a, d, key, v);
+}
+
+/* Back the file up as name.PID.YYYY-MM-DD@HH:MM:SS~ (backup_local). */
+static int
+make_backup(struct task_ctx *ctx, struct txe_file *f, struct txe_commit *c,
+    struct result *res, struct err *err)
+{
+	struct strbuf cmd = STRBUF_INIT;
+	struct conn_result r;
+	int rc;
+
+	sb_adds(&cmd, "f=");
+	sh_quote(&cmd, f->w->full);
+	sb_adds(&cmd, "; b=\"$f.$$.$(date '+%Y-%m-%d@%H:%M:%S')~\" && "
+	    "cp -p -- \"$f\" \"$b\" && printf '%s' \"$b\"");
+	conn_result_init(&r);
+	rc = conn_exec(ctx->conn, cmd.buf, ctx->become, NULL, 0, &r, err);
+	sb_release(&cmd);
+	if (rc < 0) {
+		conn_result_release(&r);
+		return conn_failed(ctx, res, err);
+	}
+	if (r.rc != 0) {
+		sb_rtrim(&r.err);
+		res_fail(ctx, res, "Could not make backup of %s: %s", f->w->full,
+		    r.err.buf);
+	} else
+		c->backup_file = arena_strndup(ctx->a, r.out.buf, r.out.len);
+	conn_result_release(&r);
+	return 0;
+}
+
+/*
+ * validate: the new contents go to a temporary file beside the target, the
+ * command runs on it (%s), and only if it succeeds does the file replace the
+ * target (owner and mode of the old one kept, as conn_put does).
+ */
+static int
+write_validated(struct task_ctx *ctx, struct txe_file *f, const char *validate,
+    struct txe_commit *c, int mode, struct result *res, struct err *err)
+{
+	struct strbuf cmd = STRBUF_INIT, word = STRBUF_INIT;
+	const char *slash = strrchr(f->w->real, '/'), *emsg;
+	struct conn_result r;
+	unsigned char rnd[6];
+	char **argv, *tmp;
+	size_t i;
+	int rc;
+
+	if (strstr(validate, "%s") == NULL) {
+		res_fail(ctx, res, "validate must contain %%s: %s", validate);
+		return 0;
+	}
+	argv = sh_split(validate, &emsg);
+	if (argv == NULL) {
+		res_fail(ctx, res, "failed to validate: %s", emsg);
+		return 0;
+	}
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		memset(rnd, 0, sizeof(rnd));
+	tmp = arena_printf(ctx->a, "%.*s.%s.muster-%02x%02x%02x%02x%02x%02x",
+	    slash != NULL ? (int)(slash - f->w->real + 1) : 0, f->w->real,
+	    slash != NULL ? slash + 1 : f->w->real, rnd[0], rnd[1], rnd[2],
+	    rnd[3], rnd[4], rnd[5]);
+	/* Python's validate % tmpfile, word by word: %s and %%. */
+	for (i = 0; argv[i] != NULL; i++) {
+		const char *s = argv[i];
+
+		sb_reset(&word);
+		while (*s != '\0') {
+			if (s[0] == '%' && s[1] == 's') {
+				sb_adds(&word, tmp);
+				s += 2;
+			} else if (s[0] == '%' && s[1] == '%') {
+				sb_addch(&word, '%');
+				s += 2;
+			} else
+				sb_addch(&word, *s++);
+		}
+		if (i > 0)
+			sb_addch(&cmd, ' ');
+		sh_quote(&cmd, word.buf);
+	}
+	sh_argv_free(argv);
+	sb_release(&word);
+	if (conn_put(ctx->conn, tmp, c->data, c->len, mode, ctx->become,
+	    err) < 0) {
+		sb_release(&cmd);
+		return conn_failed(ctx, res, err);
+	}
+	sb_adds(&cmd, " </dev/null >/dev/null; rc=$?; t=");
+	sh_quote(&cmd, tmp);
+	sb_adds(&cmd, "; d=");
+	sh_quote(&cmd, f->w->real);
+	sb_adds(&cmd, "\nif [ $rc -ne 0 ]; then rm -f -- \"$t\"; exit $rc; fi\n"
+	    "echo validated\n"
+	    "if [ -e \"$d\" ]; then chown --reference=\"$d\" -- \"$t\" "
+	    "2>/dev/null; ");
+	if (mode < 0)
+		sb_adds(&cmd, "chmod --reference=\"$d\" -- \"$t\"; ");
+	else
+		sb_addf(&cmd, "chmod %04o -- \"$t\"; ", (unsigned)mode);
+	sb_adds(&cmd, "fi\nmv -f -- \"$t\" \"$d\" || { rm -f -- \"$t\"; "
+	    "exit 1; }\n");
+	conn_result_init(&r);
+	rc = conn_exec(ctx->conn, cmd.buf, ctx->become, NULL, 0, &r, err);
+	sb_release(&cmd);
+	if (rc < 0) {
+		conn_result_release(&r);
+		return conn_failed(ctx, res, err);
+	}
+	if (r.rc != 0 && strncmp(r.out.buf, "validated", 9) != 0)
+		res_fail(ctx, res, "failed to validate: rc:%d error:%s", r.rc,
+		    r.err.buf);
+	else if (r.rc != 0) {
+		sb_rtrim(&r.err);
+		res_fail(ctx, res, "cannot write '%s': %s", f->w->real,
+		    r.err.buf);
+	}
+	conn_result_release(&r);
+	return 0;
+}
+
+/*
+ * A failure about the file: fail_json(path=...) adds the file's state
+ * (add_path_info).
+ */
+static int
+fail_path(struct task_ctx *ctx, struct result *res, const struct txe_file *f,
+    const struct txe_commit *c, const char *msg, const char *details)
+{
+	bool ours = !f->exists;
+
+	res_fail(ctx, res, "%s", msg);
+	if (details != NULL)
+		res_set_str(ctx, res, "details", details);
+	res_set_str(ctx, res, "path", f->w->full);
+	if (!f->exists && (!c->write || ctx->check_mode)) {
+		res_set_str(ctx, res, "state", "absent");
+		return 0;
+	}
+	res_set(ctx, res, "uid", val_new_int(ctx->a, ours ? f->w->my_uid :
+	    f->w->uid));
+	res_set(ctx, res, "gid", val_new_int(ctx->a, ours ? f->w->my_gid :
+	    f->w->gid));
+	res_set_str(ctx, res, "owner", ours ? f->w->my_user : f->w->user);
+	res_set_str(ctx, res, "group", ours ? f->w->my_group : f->w->group);
+	res_set(ctx, res, "mode", val_new_strf(ctx->a, "0%03o", ours ? 0644 :
+	    f->w->mode));
+	res_set_str(ctx, res, "state", !ours && f->w->nlink > 1 ? "hard" :
+	    "file");
+	res_set(ctx, res, "size", val_new_int(ctx->a, (int64_t)(c->write &&
+	    !ctx->check_mode ? c->len : f->len)));
+	return 0;
+}
+
+/* Run a small command; its failure fails the task with "what: stderr". */
+static int
+run_simple(struct task_ctx *ctx, const char *cmd, const char *what,
+    struct result *res, struct err *err)
+{
+	struct conn_result r;
+
+	conn_result_init(&r);
+	if (conn_exec(ctx->conn, cmd, ctx->become, NULL, 0, &r, err) < 0) {
+		conn_result_release(&r);
+		return conn_failed(ctx, res, err);
+	}
+	if (r.rc != 0) {
+		sb_rtrim(&r.err);
+		res_fail(ctx, res, "%s: %s", what, r.err.buf);
+	}
+	conn_result_release(&r);
+	return 0;
+}
+
+int
+txe_commit(struct task_ctx *ctx, const struct value *args,
+    struct txe_file *f, struct txe_commit *c, struct result *res,
+    struct err *err)
+{
+	const char *owner = arg_str(args, "owner");
+	const char *group = arg_str(args, "group");
+	const struct value *modev = val_dict_get(args, "mode");
+	const char *validate = arg_str(args, "validate");
+	const char *why = NULL, *details = NULL;
+	bool exists = f->exists || (c->write && !ctx->check_mode);
+	bool set_owner = false, set_group = false, set_mode = false;
+	unsigned cur_mode = f->exists ? f->w->mode : 0644, mode = 0;
+	long cur_uid = f->exists ? f->w->uid : f->w->my_uid;
+	long cur_gid = f->exists ? f->w->gid : f->w->my_gid;
+	int put_mode = -1;
+
+	c->backup_file = NULL;
+	c->attr_diff = val_new_dict(ctx->a);
+	/*
+	 * check_file_attrs() sees the file as the edit left it: an existing
+	 * file keeps its owner and mode, a new one is ours and 0644.  Decide
+	 * first, so that the mode can go with the contents in one write.
+	 */
+	if (exists && owner != NULL) {
+		if (f->w->owner_uid < 0)
+			why = arena_printf(ctx->a, "chown failed: failed to "
+			    "look up user %s", owner);
+		else if (f->w->owner_uid != cur_uid) {
+			attr_diff_set(ctx, c->attr_diff, "before", "owner",
+			    val_new_int(ctx->a, cur_uid));
+			attr_diff_set(ctx, c->attr_diff, "after", "owner",
+			    val_new_int(ctx->a, f->w->owner_uid));
+			set_owner = true;
+		}
+	}
+	if (exists && why == NULL && group != NULL) {
+		if (f->w->group_gid < 0)
+			why = arena_printf(ctx->a, "chgrp failed: failed to "
+			    "look up group %s", group);
+		else if (f->w->group_gid != cur_gid) {
+			attr_diff_set(ctx, c->attr_diff, "before", "group",
+			    val_new_int(ctx->a, cur_gid));
+			attr_diff_set(ctx, c->attr_diff, "after", "group",
+			    val_new_int(ctx->a, f->w->group_gid));
+			set_group = true;
+		}
+	}
+	if (exists && why == NULL && modev != NULL &&
+	    wanted_mode(ctx, modev, cur_mode, false, f->w->umask, &mode, &why,
+	    &details) == 0 && mode != cur_mode) {
+		attr_diff_set(ctx, c->attr_diff, "before", "mode",
+		    val_new_strf(ctx->a, "0%03o", cur_mode));
+		attr_diff_set(ctx, c->attr_diff, "after", "mode",
+		    val_new_strf(ctx->a, "0%03o", mode));
+		set_mode = true;
+	}
+	if (why != NULL)
+		set_owner = set_group = set_mode = false;
+	/* chown may clear set-id bits: then chmod must come after it. */
+	if (set_mode && !set_owner && !set_group)
+		put_mode = (int)(mode & 07777);
+
+	if (c->write && !ctx->check_mode) {
+		if (c->backup && f->exists) {
+			if (make_backup(ctx, f, c, res, err) < 0)
+				return -1;
+			if (res->failed)
+				return 0;
+		}
+		if (validate != NULL) {
+			if (write_validated(ctx, f, validate, c, put_mode, res,
+			    err) < 0)
+				return -1;
+			if (res->failed)
+				return 0;
+		} else if (conn_put(ctx->conn, f->w->real, c->data, c->len,
+		    put_mode, ctx->become, err) < 0)
+			return conn_failed(ctx, res, err);
+		if (put_mode >= 0)
+			set_mode = false;
+	}
+	if (why != NULL)
+		return fail_path(ctx, res, f, c, why, details);
+	if (!ctx->check_mode && (set_owner || set_group || set_mode)) {
+		struct strbuf cmd = STRBUF_INIT;
+		int rc;
+
+		sb_adds(&cmd, "p=");
+		sh_quote(&cmd, f->w->real);
+		if (set_owner || set_group) {
+			sb_adds(&cmd, "; chown ");
+			if (set_owner)
+				sb_addf(&cmd, "%ld", f->w->owner_uid);
+			if (set_group)
+				sb_addf(&cmd, ":%ld", f->w->group_gid);
+			sb_adds(&cmd, " -- \"$p\" || exit 1");
+		}
+		if (set_mode)
+			sb_addf(&cmd, "; chmod %04o -- \"$p\"", mode & 07777);
+		rc = run_simple(ctx, cmd.buf, set_owner ? "chown failed" :
+		    set_group ? "chgrp failed" : "chmod failed", res, err);
+		sb_release(&cmd);
+		if (rc < 0)
+			return -1;
+		if (res->failed) {
+			res_set_str(ctx, res, "path", f->w->full);
+			return 0;
+		}
+	}
+	if (val_len(c->attr_diff) > 0) {
+		c->msg = arena_printf(ctx->a, "%s%sownership, perms or SE linux "
+		    "context changed", c->msg, c->changed ? " and " : "");
+		c->changed = true;
+	}
+	return 0;
+}
+
+/*
+ * lineinfile itself.
+ */
+
+static const char *const path_aliases[] = { "dest", "destfile", "name",
+	NULL };
+static const char *const regexp_aliases[] = { "regex", NULL };
+static const char *const line_aliases[] = { "value", NULL };
+static const char *const attr_aliases[] = { "attr", NULL };
+static const char *const state_choices[] = { "absent", "present", NULL };
+
+static const struct arg_spec lineinfile_args[] = {
+	{ .name = "path", .type = ARG_PATH, .flags = ARG_REQUIRED,
+	    .aliases = path_aliases },
+	{ .name = "state", .type = ARG_STR, .dflt = "present",
+	    .choices = state_choices },
+	{ .name = "regexp", .type = ARG_STR, .aliases = regexp_aliases },
+	{ .name = "search_string", .type = ARG_STR },
+	{ .name = "line", .type = ARG_STR, .aliases = line_aliases },
+	{ .name = "insertafter", .type = ARG_STR },
+	{ .name = "insertbefore", .type = ARG_STR },
+	/* No default: given at all, it excludes search_string. */
+	{ .name = "backrefs", .type = ARG_BOOL },
+	{ .name = "create", .type = ARG_BOOL, .dflt = "false" },
+	{ .name = "backup", .type = ARG_BOOL, .dflt = "false" },
+	{ .name = "firstmatch", .type = ARG_BOOL, .dflt = "false" },
+	{ .name = "validate", .type = ARG_STR },
+	{ .name = "mode", .type = ARG_MODE },
+	{ .name = "owner", .type = ARG_STR },
+	{ .name = "group", .type = ARG_STR },
+	{ .name = "seuser", .type = ARG_STR },
+	{ .name = "serole", .type = ARG_STR },
+	{ .name = "selevel", .type = ARG_STR },
+	{ .name = "setype", .type = ARG_STR },
+	{ .name = "attributes", .type = ARG_STR, .aliases = attr_aliases },
+	{ .name = "unsafe_writes", .type = ARG_BOOL, .dflt = "false" },
+	{ .name = NULL },
+};
+
+/* The file as Python's readlines() sees it: pieces ending after '\n'. */
+struct lines {
+	struct strbuf	*v;	/* arena array of views (alloc == 0) */
+	size_t		 n, alloc;
+};
+
+static void
+lines_insert(struct arena *a, struct lines *l, size_t at, const char *s,
+    size_t len)
+{
+	if (l->n == l->alloc) {
+		size_t na = l->alloc ? 2 * l->alloc : 64;
+
+		l->v = arena_realloc(a, l->v, l->alloc * sizeof(*l->v),
+		    na * sizeof(*l->v));
+		l->alloc = na;
+	}
+	memmove(l->v + at + 1, l->v + at, (l->n - at) * sizeof(*l->v));
+	l->v[at].buf = (char *)s;
+	l->v[at].len = len;
+	l->v[at].alloc = 0;
+	l->n++;
+}
+
+static void
+lines_split(struct arena *a, struct lines *l, const char *s, size_t n)
+{
+	const char *end = s + n, *nl;
+
+	memset(l, 0, sizeof(*l));
+	while (s < end) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		nl = nl != NULL ? nl + 1 : end;
+		lines_insert(a, l, l->n, s, (size_t)(nl - s));
+		s = nl;
+	}
+}
+
+static void
+lines_join(const struct lines *l, struct strbuf *out)
+{
+	for (size_t i = 0; i < l->n; i++)
+		sb_add(out, l->v[i].buf, l->v[i].len);
+}
+
+/* The line without its trailing '\r' and '\n' characters (rstrip). */
+static size_t
+rstrip_nl(const struct strbuf *line)
+{
+	size_t n = line->len;
+
+	while (n > 0 && (line->buf[n - 1] == '\n' || line->buf[n - 1] == '\r'))
+		n--;
+	return n;
+}
+
+/* b_line == b_cur_line.rstrip(b'\r\n') */
+static bool
+same_line(const struct strbuf *cur, const char *line, size_t len)
+{
+	return rstrip_nl(cur) == len && memcmp(cur->buf, line, len) == 0;
+}
+
+static bool
+ends_nl(const struct strbuf *line)
+{
+	return line->len > 0 && (line->buf[line->len - 1] == '\n' ||
+	    line->buf[line->len - 1] == '\r');
+}
+
+/* line + os.linesep, in the arena */
+static const char *
+with_nl(struct arena *a, const char *line, size_t len, size_t *outlen)
+{
+	char *s = arena_alloc(a, len + 2);
+
+	memcpy(s, line, len);
+	s[len] = '\n';
+	*outlen = len + 1;
+	return s;
+}
+
+static bool
+has_str(const struct strbuf *line, const char *needle, size_t n)
+{
+	return n == 0 || memmem(line->buf, line->len, needle, n) != NULL;
+}
+
+static struct value *
+content_diff(struct task_ctx *ctx, const char *path, const char *before,
+    size_t blen, const char *after, size_t alen)
+{
+	struct value *d = val_new_dict(ctx->a);
+
+	val_dict_set(ctx->a, d, "before", val_new_strn(ctx->a, before,
+	    ctx->diff ? blen : 0));
+	val_dict_set(ctx->a, d, "after", val_new_strn(ctx->a, after,
+	    ctx->diff ? alen : 0));
+	val_dict_set(ctx->a, d, "before_header", val_new_strf(ctx->a,
+	    "%s (content)", path));
+	val_dict_set(ctx->a, d, "after_header", val_new_strf(ctx->a,
+	    "%s (content)", path));
+	return d;
+}
+
+/* Write, check_file_attrs, and the result Ansible returns. */
+static int
+finish(struct task_ctx *ctx, const struct value *args, struct txe_file *f,
+    struct lines *l, bool changed, const char *msg, long found,
+    struct result *res, struct err *err)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct txe_commit c;
+	struct value *diff, *list, *ad;
+
+	lines_join(l, &out);
+	diff = content_diff(ctx, f->path, f->data, f->len, out.buf, out.len);
+	memset(&c, 0, sizeof(c));
+	c.data = arena_strndup(ctx->a, out.buf, out.len);
+	c.len = out.len;
+	sb_release(&out);
+	c.write = changed;
+	c.backup = arg_bool(args, "backup");
+	c.changed = changed;
+	c.msg = msg;
+	if (ctx->check_mode && !f->exists) {
+		res->changed = changed;
+		res_set_str(ctx, res, "msg", msg);
+		res_set_str(ctx, res, "backup", "");
+		res_set(ctx, res, "diff", diff);
+		return 0;
+	}
+	if (txe_commit(ctx, args, f, &c, res, err) < 0)
+		return -1;
+	if (res->failed)
+		return 0;
+	ad = c.attr_diff;
+	val_dict_set(ctx->a, ad, "before_header", val_new_strf(ctx->a,
+	    "%s (file attributes)", f->path));
+	val_dict_set(ctx->a, ad, "after_header", val_new_strf(ctx->a,
+	    "%s (file attributes)", f->path));
+	list = val_new_list(ctx->a);
+	val_list_push(ctx->a, list, diff);
+	val_list_push(ctx->a, list, ad);
+	res->changed = c.changed;
+	if (found >= 0)
+		res_set(ctx, res, "found", val_new_int(ctx->a, found));
+	res_set_str(ctx, res, "msg", c.msg);
+	res_set_str(ctx, res, "backup", c.backup_file != NULL ?
+	    c.backup_file : "");
+	res_set(ctx, res, "diff", list);
+	return 0;
+}
+
+static int
+present(struct task_ctx *ctx, const struct value *args, struct txe_file *f,
+    struct result *res, struct err *err)
+{
+	size_t rlen, slen, llen, alen, blen, nlen;
+	const char *regexp = txe_arg(args, "regexp", &rlen);
+	const char *search = txe_arg(args, "search_string", &slen);
+	const char *line = txe_arg(args, "line", &llen);
+	const char *after = txe_arg(args, "insertafter", &alen);
+	const char *before = txe_arg(args, "insertbefore", &blen);
+	bool backrefs = arg_bool(args, "backrefs");
+	bool firstmatch = arg_bool(args, "firstmatch");
+	struct txe_re *bre_m = NULL, *bre_ins = NULL;
+	const char *why = NULL, *msg = "", *nl;
+	long index0 = -1, index1 = -1;
+	bool match = false, changed = false;
+	struct lines l;
+	size_t i;
+	int rc;
+
+	if (!f->exists) {
+		if (!arg_bool(args, "create")) {
+			res_fail(ctx, res, "Destination %s does not exist !",
+			    f->path);
+			res_set(ctx, res, "rc", val_new_int(ctx->a, 257));
+			return 0;
+		}
+		if (txe_mkparent(ctx, f, res, err) < 0)
+			return -1;
+		if (res->failed)
+			return 0;
+	}
+	lines_split(ctx->a, &l, f->data, f->len);
+	if (after == NULL && before == NULL) {
+		after = "EOF";
+		alen = 3;
+	}
+	if (regexp != NULL) {
+		bre_m = txe_re_compile(ctx->a, regexp, rlen, TXE_RE_BYTES,
+		    &why);
+		if (bre_m == NULL)
+			return txe_crash(ctx, res, "re.error", why);
+	}
+	if (after != NULL && strcmp(after, "BOF") != 0 &&
+	    strcmp(after, "EOF") != 0)
+		bre_ins = txe_re_compile(ctx->a, after, alen, TXE_RE_BYTES,
+		    &why);
+	else if (before != NULL && strcmp(before, "BOF") != 0)
+		bre_ins = txe_re_compile(ctx->a, before, blen, TXE_RE_BYTES,
+		    &why);
+	if (why != NULL)
+		return txe_crash(ctx, res, "re.error", why);
+
+	/* 1. The last (or first) line the regexp or search string finds. */
+	for (i = 0; bre_m != NULL && i < l.n; i++) {
+		rc = txe_re_search(bre_m, l.v[i].buf, l.v[i].len, 0, &why);
+		if (rc < 0)
+			return txe_crash(ctx, res, "re.error", why);
+		if (rc > 0) {
+			index0 = (long)i;
+			match = true;
+			if (firstmatch)
+				break;
+		}
+	}
+	for (i = 0; search != NULL && i < l.n; i++)
+		if (has_str(&l.v[i], search, slen)) {
+			index0 = (long)i;
+			match = true;
+			if (firstmatch)
+				break;
+		}
+	/* 2. Else the line itself, and where insertafter/before points. */
+	for (i = 0; !match && i < l.n; i++) {
+		if (same_line(&l.v[i], line, llen)) {
+			index0 = (long)i;
+			continue;
+		}
+		if (bre_ins == NULL)
+			continue;
+		rc = txe_re_search(bre_ins, l.v[i].buf, l.v[i].len, 0, &why);
+		if (rc < 0)
+			return txe_crash(ctx, res, "re.error", why);
+		if (rc == 0)
+			continue;
+		if (after != NULL && alen > 0) {
+			index1 = (long)i + 1;
+			if (firstmatch)
+				break;
+		}
+		if (before != NULL && blen > 0) {
+			index1 = (long)i;
+			if (firstmatch)
+				break;
+		}
+	}
+	if (index0 != -1) {
+		struct strbuf nw = STRBUF_INIT;
+
+		if (backrefs && match) {
+			/* The match object of that line, as Python kept it. */
+			struct strbuf *cur = &l.v[index0];
+
+			if (txe_re_search(bre_m, cur->buf, cur->len, 0,
+			    &why) < 0 || txe_re_expand(ctx->a, bre_m,
+			    cur->buf, line, llen, &nw, &why) < 0) {
+				sb_release(&nw);
+				return txe_crash(ctx, res, "re.error", why);
+			}
+		} else
+			sb_add(&nw, line, llen);
+		if (nw.len == 0 || nw.buf[nw.len - 1] != '\n')
+			sb_addch(&nw, '\n');
+		if (l.v[index0].len != nw.len || memcmp(l.v[index0].buf,
+		    nw.buf, nw.len) != 0) {
+			l.v[index0].buf = arena_strndup(ctx->a, nw.buf, nw.len);
+			l.v[index0].len = nw.len;
+			msg = "line replaced";
+			changed = true;
+		}
+		sb_release(&nw);
+	} else if (backrefs) {
+		/* Nothing: without a match the backrefs mean nothing. */
+	} else if ((before != NULL && strcmp(before, "BOF") == 0) ||
+	    (after != NULL && strcmp(after, "BOF") == 0)) {
+		nl = with_nl(ctx->a, line, llen, &nlen);
+		lines_insert(ctx->a, &l, 0, nl, nlen);
+		msg = "line added";
+		changed = true;
+	} else if ((after != NULL && strcmp(after, "EOF") == 0) ||
+	    index1 == -1) {
+		if (l.n > 0 && !ends_nl(&l.v[l.n - 1]))
+			lines_insert(ctx->a, &l, l.n, "\n", 1);
+		nl = with_nl(ctx->a, line, llen, &nlen);
+		lines_insert(ctx->a, &l, l.n, nl, nlen);
+		msg = "line added";
+		changed = true;
+	} else if (after != NULL && alen > 0 && index1 != -1) {
+		/* Not when the line is already there (at the index). */
+		if ((size_t)index1 == l.n) {
+			if (!same_line(&l.v[index1 - 1], line, llen)) {
+				nl = with_nl(ctx->a, line, llen, &nlen);
+				lines_insert(ctx->a, &l, l.n, nl, nlen);
+				msg = "line added";
+				changed = true;
+			}
+		} else if (!same_line(&l.v[index1], line, llen)) {
+			nl = with_nl(ctx->a, line, llen, &nlen);
+			lines_insert(ctx->a, &l, (size_t)index1, nl, nlen);
+			msg = "line added";
+			changed = true;
+		}
+	} else {
+		/* insertbefore matched (the regexp did not) */
+		nl = with_nl(ctx->a, line, llen, &nlen);
+		lines_insert(ctx->a, &l, (size_t)index1, nl, nlen);
+		msg = "line added";
+		changed = true;
+	}
+	return finish(ctx, args, f, &l, changed, msg, -1, res, err);
+}
+
+static int
+absent(struct task_ctx *ctx, const struct value *args, struct txe_file *f,
+    struct result *res, struct err *err)
+{
+	size_t rlen, slen, llen, i, k;
+	const char *regexp = txe_arg(args, "regexp", &rlen);
+	const char *search = txe_arg(args, "search_string", &slen);
+	const char *line = txe_arg(args, "line", &llen);
+	struct txe_re *bre_c = NULL;
+	const char *why = NULL, *msg = "";
+	long found = 0;
+	struct lines l;
+	int rc;
+
+	if (!f->exists) {
+		res->changed = false;
+		res_set_str(ctx, res, "msg", "file not present");
+		return 0;
+	}
+	lines_split(ctx->a, &l, f->data, f->len);
+	if (regexp != NULL) {
+		bre_c = txe_re_compile(ctx->a, regexp, rlen, TXE_RE_BYTES,
+		    &why);
+		if (bre_c == NULL)
+			return txe_crash(ctx, res, "re.error", why);
+	}
+	for (i = k = 0; i < l.n; i++) {
+		bool hit;
+
+		if (bre_c != NULL) {
+			rc = txe_re_search(bre_c, l.v[i].buf, l.v[i].len, 0,
+			    &why);
+			if (rc < 0)
+				return txe_crash(ctx, res, "re.error", why);
+			hit = rc > 0;
+		} else if (search != NULL)
+			hit = has_str(&l.v[i], search, slen);
+		else
+			hit = same_line(&l.v[i], line, llen);
+		if (hit)
+			found++;
+		else
+			l.v[k++] = l.v[i];
+	}
+	l.n = k;
+	if (found > 0)
+		msg = arena_printf(ctx->a, "%ld line(s) removed", found);
+	return finish(ctx, args, f, &l, found > 0, msg, found, res, err);
+}
+
+static int
+lineinfile_run(struct task_ctx *ctx, const struct value *args,
+    struct result *res, struct err *err)
+{
+	const char *regexp = arg_str(args, "regexp");
+	const char *search = arg_str(args, "search_string");
+	const char *line = arg_str(args, "line");
+	static const char *const exclusive[][2] = {
+		{ "insertbefore", "insertafter" },
+		{ "regexp", "search_string" },
+		{ "backrefs", "search_string" },
+	};
+	struct strbuf both = STRBUF_INIT;
+	struct txe_file f;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(exclusive); i++)
+		if (val_dict_get(args, exclusive[i][0]) != NULL &&
+		    val_dict_get(args, exclusive[i][1]) != NULL)
+			sb_addf(&both, "%s%s|%s", both.len > 0 ? ", " : "",
+			    exclusive[i][0], exclusive[i][1]);
+	if (both.len > 0) {
+		res_fail(ctx, res, "parameters are mutually exclusive: %s",
+		    both.buf);
+		sb_release(&both);
+		return 0;
+	}
+	if ((regexp != NULL && *regexp == '\0') ||
+	    (search != NULL && *search == '\0')) {
+		bool re = regexp != NULL && *regexp == '\0';
+
+		txe_warn(ctx, res, arena_printf(ctx->a, "The %s is an empty "
+		    "string, which will match every line in the file. This "
+		    "may have unintended consequences, such as replacing the "
+		    "last line in the file rather than appending.%s",
+		    re ? "regular expression" : "search string", re ? " If "
+		    "this is desired, use '^' to match every line in the file "
+		    "and avoid this warning." : ""));
+	}
+	if (txe_fetch(ctx, args, &f, res, err) < 0)
+		return -1;
+	if (res->failed)
+		return 0;
+	if (f.isdir) {
+		res_fail(ctx, res, "Path %s is a directory !", f.path);
+		res_set(ctx, res, "rc", val_new_int(ctx->a, 256));
+		return 0;
+	}
+	if (strcmp(arg_str(args, "state"), "present") == 0) {
+		if (arg_bool(args, "backrefs") && regexp == NULL)
+			return res_fail(ctx, res, "regexp is required with "
+			    "backrefs=true");
+		if (line == NULL)
+			return res_fail(ctx, res, "line is required with "
+			    "state=present");
+		return present(ctx, args, &f, res, err);
+	}
+	if (regexp == NULL && search == NULL && line == NULL)
+		return res_fail(ctx, res, "one of line, search_string, or regexp "
+		    "is required with state=absent");
+	return absent(ctx, args, &f, res, err);
+}
+
+const struct module module_lineinfile = {
+	.name = "lineinfile",
+	.summary = "make sure a particular line is in a file, or not",
+	.args = lineinfile_args,
+	.flags = MODULE_CHECK_MODE | MODULE_DIFF,
+	.run = lineinfile_run,
+};
