@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: install what is missing, build muster, start a lab of 20
-# real SSH hosts on 127.0.1.1-20 (tests/lab/lab.sh) and run ad-hoc commands
-# across them.  The lab stays up afterwards for more commands; stop it with
+# real SSH hosts on 127.0.1.1-20 (tests/lab/lab.sh), run ad-hoc commands
+# across them and a first playbook (facts and a cluster summary).  The lab stays up afterwards for more commands; stop it with
 #   LAB_DIR=/tmp/muster-lab tests/lab/lab.sh down
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,3 +21,4 @@ $M all -i "$INV" -m ping
 $M all -i "$INV" -a 'uname -sr'
 $M 'lab:!h3' -i "$INV" -m shell -a 'df -h / | tail -1 | cut -c1-20' --become
 $M 'lab[0:2]' -i "$INV" -a 'cat /etc/hostname' --no-fold
+$M -i "$INV" playbooks/lab-facts.yml
