@@ -66,27 +66,28 @@ static const struct arg_spec copy_args[] = {
 /* One task's settings, shared by every file it copies. */
 struct copy_op {
 	struct task_ctx		*ctx;
-	const struct value	*mode;		/* mode argument, or NULL */
+	const struct value	*mode;		/* or NULL */
 	const struct value	*dirmode;	/* directory_mode, or NULL */
 	const char		*owner, *group;
 	const char		*validate, *checksum;
 	bool			 force, backup;
 	bool			 preserve;	/* mode: preserve */
-	bool			 content;	/* content without a file name */
+	bool			 content;	/* content, no file name */
+	const char		*header;	/* diff's after_header */
 	struct value		*extra;		/* more keys for a failure */
 };
 
 /* A remote path as probe() found it. */
 struct rstat {
 	bool		 exists, isdir, isreg, islnk;
-	bool		 parent, writable;	/* its directory exists, is w */
+	bool		 parent, writable;	/* its directory: exists, w */
 	unsigned	 mode, umask;
 	unsigned long	 uid, gid, nlink;
 	long long	 size;
 	const char	*owner, *group;		/* names, or numbers */
 	const char	*sum, *md5;		/* hex digests, or NULL */
-	const char	*link;			/* link target (-f if followed) */
-	long		 want_uid, want_gid;	/* -1: not given, -2: unknown */
+	const char	*link;			/* target (-f if followed) */
+	long		 want_uid, want_gid;	/* -1: none, -2: unknown */
 };
 
 enum probe_flags {
@@ -101,11 +102,11 @@ struct put {
 	const char	*from;		/* a file on the host, or NULL: data */
 	const char	*data;
 	size_t		 len;
-	bool		 keep;		/* dest exists: take its owner, mode */
+	bool		 keep;		/* take dest's owner and mode */
 	unsigned	 dflt;		/* mode of a new file */
 	long		 uid, gid;	/* -1: leave */
 	long		 mode;		/* -1: leave */
-	const char	*tmp;		/* out: the temporary file's name */
+	const char	*tmp;		/* out: the temporary file */
 	const char	*backup_file;	/* out: or NULL */
 };
 
@@ -1160,7 +1161,7 @@ copy_one(struct copy_op *op, const char *full, const char *data, size_t len,
 
 		if (ctx->diff)
 			val_list_push(a, l, diff_data(op, dest_file, &st, data,
-			    len, full));
+			    len, full != NULL ? full : op->header));
 		val_dict_set(a, r, "diff", l);
 		if (ctx->check_mode) {
 			val_dict_set(a, r, "changed", &val_true);
@@ -1219,7 +1220,9 @@ ensure_dir(struct copy_op *op, const char *path, struct value **ret,
 		    st.nlink > 1 ? "hard" : "file");
 	}
 	val_dict_set(a, r, "path", val_new_str(a, path));
-	if (apply_attrs(op, path, &st, op->dirmode, diff, &changed, err) < 0)
+	/* A link to a directory: the directory gets the attributes. */
+	if (apply_attrs(op, st.islnk && st.link != NULL ? st.link : path, &st,
+	    op->dirmode, diff, &changed, err) < 0)
 		return -1;
 	val_dict_set(a, r, "changed", val_bool(changed));
 	path_info(op, r, &st);
@@ -1477,7 +1480,8 @@ sync_tree(struct copy_op *op, const char *src, const char *to, bool mk,
 		sb_adds(&cmd, "if [ ! -d \"$D\" ]; then $N mkdir -p "
 		    "-- \"$D\" || exit 1; ");
 		if (ref)
-			sb_adds(&cmd, "$N chmod --reference=\"$S\" -- \"$D\"; ");
+			sb_adds(&cmd, "$N chmod --reference=\"$S\" -- "
+			    "\"$D\"; ");
 		sb_adds(&cmd, "fi; ");
 	}
 	sb_adds(&cmd, "find \"$S\" -mindepth 1 | while IFS= read -r x; do "
@@ -1642,7 +1646,8 @@ remote_copy(struct copy_op *op, const char *src, const char *dest0,
 	res_set(ctx, res, "checksum", csum != NULL ? val_new_str(a, csum) :
 	    &val_none);
 	if (probe(op, dest, PROBE_FOLLOW, &fin, err) < 0 ||
-	    apply_attrs(op, dest, &fin, mode, NULL, &changed, err) < 0)
+	    apply_attrs(op, fin.islnk && fin.link != NULL ? fin.link : dest,
+	    &fin, mode, NULL, &changed, err) < 0)
 		return -1;
 	res->changed = res->changed || changed;
 	r = val_new_dict(a);
@@ -1688,6 +1693,7 @@ copy_task(struct copy_op *op, const struct value *args, struct result *res,
 		len = sb.len;
 		sb_release(&sb);
 		op->content = base == NULL;
+		op->header = base;
 		pairs_add(a, &t.files, NULL, base != NULL ? base :
 		    "content");
 	} else if (arg_bool(args, "remote_src"))
@@ -1701,10 +1707,10 @@ copy_task(struct copy_op *op, const struct value *args, struct result *res,
 		    NULL, src, &searched);
 		if (full == NULL) {
 			res_fail(ctx, res, "Could not find or access '%s'\n"
-			    "Searched in:%s on the Ansible Controller.\nIf you "
-			    "are using a module and expect the file to exist on "
-			    "the remote, see the remote_src option", src,
-			    searched.buf);
+			    "Searched in:%s on the Ansible Controller.\nIf "
+			    "you are using a module and expect the file to "
+			    "exist on the remote, see the remote_src option",
+			    src, searched.buf);
 			sb_release(&searched);
 			return 0;
 		}

@@ -410,8 +410,8 @@ template_run(struct task_ctx *ctx, const struct value *args,
 		nl = "\r\n";
 	if (strcmp(nl, "\n") != 0 && strcmp(nl, "\r") != 0 &&
 	    strcmp(nl, "\r\n") != 0)
-		return res_fail(ctx, res, "newline_sequence needs to be one of: "
-		    "\n, \r or \r\n");
+		return res_fail(ctx, res, "newline_sequence needs to be one "
+		    "of: \n, \r or \r\n");
 	for (i = 0; i < ARRAY_SIZE(delimiters); i++) {
 		const char *d = arg_str(args, delimiters[i].arg);
 
