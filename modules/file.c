@@ -93,16 +93,16 @@ struct fsinfo {			/* one stat(2) as stat(1) printed it */
 };
 
 struct fsent {			/* a path the probe looked at */
-	char		 kind;		/* P path, A link src, H hard src... */
+	char		 kind;		/* P path, A/H src... */
 	const char	*path;
 	struct fsinfo	 l;		/* lstat */
-	struct fsinfo	 t;		/* stat: through a link; else l */
+	struct fsinfo	 t;		/* stat (through a link) */
 	const char	*lnk_target;	/* links: readlink */
 	const char	*realpath;	/* links: realpath -m */
 };
 
 struct lent {			/* an entry of a find listing */
-	char		 kind;		/* E physical, F through links, W walk */
+	char		 kind;		/* E, F via links, W */
 	char		 y, ty;		/* find's %y and %Y */
 	unsigned	 mode;
 	unsigned long	 uid, gid;
@@ -137,7 +137,7 @@ struct view {			/* a path as the commands will meet it */
 	const char	*path;
 	const struct fsinfo *fi;	/* its lstat (deref: the target's) */
 	const struct fsinfo *tfi;	/* its stat (times) */
-	bool		 exists;	/* os.path.exists(): links followed */
+	bool		 exists;	/* os.path.exists() */
 	bool		 deref;		/* commands follow links */
 	bool		 fresh;		/* created by this run */
 };
@@ -157,12 +157,13 @@ struct fctx {
 	const char	*mtime_fmt, *atime_fmt;
 	struct tspec	 mt, at;
 	double		 now;
+	struct ftime	 now_ft;	/* now, for what this run creates */
 	struct probe	 pr;
 	struct value	*ops;		/* pending batched commands */
 	struct strbuf	 script;	/* the change command's steps */
 	const char	*report;	/* the path the result describes */
 	const struct fsent *report_ent;	/* its state as probed */
-	const char	*fail_path;	/* path of a failure, for its info */
+	const char	*fail_path;	/* a failure's path */
 };
 
 /* Python helpers: int(), os.path.join/dirname/basename. */
@@ -840,9 +841,9 @@ set_times(struct fctx *f, const struct view *w, struct value *diff,
 	if (f->mt.kind == T_PRESERVE && f->at.kind == T_PRESERVE)
 		return 0;
 	if (!w->exists || !t->exists)
-		return file_fail(f, w->path, "Error while updating modification "
-		    "or access time: [Errno 2] No such file or directory: "
-		    "'%s'", w->path);
+		return file_fail(f, w->path, "Error while updating "
+		    "modification or access time: [Errno 2] No such file or "
+		    "directory: '%s'", w->path);
 	pm = t->mtime;
 	pa = t->atime;
 	nm = f->mt.kind == T_NOW ? f->now : f->mt.kind == T_VALUE ?
@@ -1162,7 +1163,7 @@ ensure_directory(struct fctx *f, const struct fsent *e)
 			    "creating %s as requested: no component to "
 			    "create", e->path);
 		/* timestamps of a directory made this very moment */
-		made->mtime.sec = made->atime.sec = (long long)f->now;
+		made->mtime = made->atime = f->now_ft;
 		{
 			struct view w = { .path = e->path, .fi = made,
 			    .tfi = made, .exists = true };
@@ -1273,10 +1274,9 @@ ensure_symlink(struct fctx *f, const struct fsent *e)
 		replace_with(f, e->path, "ln -s", src);
 	}
 	f->report_ent = e;
-	res_set_str(f->ctx, f->res, "dest", e->path);
-	res_set(f->ctx, f->res, "src", src != NULL ?
-	    val_new_str(f->a, src) : &val_none);
 	if (f->check && !e->t.exists) {
+		res_set(f->ctx, f->res, "src", src != NULL ?
+		    val_new_str(f->a, src) : &val_none);
 		result_common(f, "dest", e->path, changed, diff);
 		return 0;
 	}
@@ -1321,6 +1321,8 @@ ensure_symlink(struct fctx *f, const struct fsent *e)
 		if (set_all(f, &w, diff, &changed) < 0)
 			return -1;
 	}
+	res_set(f->ctx, f->res, "src", src != NULL ? val_new_str(f->a, src) :
+	    &val_none);
 	result_common(f, "dest", e->path, changed, diff);
 	return 0;
 }
@@ -1393,10 +1395,9 @@ ensure_hardlink(struct fctx *f, const struct fsent *e)
 		replace_with(f, e->path, "ln -L", src);
 	}
 	f->report_ent = e;
-	res_set_str(f->ctx, f->res, "dest", e->path);
-	res_set(f->ctx, f->res, "src", src != NULL ? val_new_str(f->a, src) :
-	    &val_none);
 	if (f->check && !e->t.exists) {
+		res_set(f->ctx, f->res, "src", src != NULL ?
+		    val_new_str(f->a, src) : &val_none);
 		result_common(f, "dest", e->path, changed, diff);
 		return 0;
 	}
@@ -1419,6 +1420,8 @@ ensure_hardlink(struct fctx *f, const struct fsent *e)
 		if (set_all(f, &w, diff, &changed) < 0)
 			return -1;
 	}
+	res_set(f->ctx, f->res, "src", src != NULL ? val_new_str(f->a, src) :
+	    &val_none);
 	result_common(f, "dest", e->path, changed, diff);
 	return 0;
 different:
@@ -1459,7 +1462,7 @@ execute_touch(struct fctx *f, const struct fsent *e)
 		made->uid = f->pr.euid;
 		made->gid = f->pr.egid;
 		made->nlink = 1;
-		made->mtime.sec = made->atime.sec = (long long)f->now;
+		made->mtime = made->atime = f->now_ft;
 		r = arena_alloc(f->a, sizeof(*r));
 		r->path = e->path;
 		r->l = *made;
@@ -1706,6 +1709,15 @@ decide(struct fctx *f, const struct value *args, const char *state)
 	}
 	if (strcmp(state, "absent") == 0)
 		return ensure_absent(f, e);
+	/* file.py's check_owner_exists()/check_group_exists() */
+	if (f->check && f->owner != NULL && !f->uid_ok)
+		val_list_push(f->a, val_dict_get(f->res->v, "warnings"),
+		    val_new_strf(f->a, "failed to look up user %s. Create "
+		    "user up to this point in real play", f->owner));
+	if (f->check && f->group != NULL && !f->gid_ok)
+		val_list_push(f->a, val_dict_get(f->res->v, "warnings"),
+		    val_new_strf(f->a, "failed to look up group %s. Create "
+		    "group up to this point in real play", f->group));
 	if (parse_tspec(f, time_default(f->mtime_arg, state),
 	    arg_str(args, "modification_time_format"), &f->mt) < 0 ||
 	    parse_tspec(f, time_default(f->atime_arg, state),
@@ -1789,6 +1801,8 @@ file_run(struct task_ctx *ctx, const struct value *args, struct result *res,
 	sb_init(&f.script);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	f.now = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	f.now_ft.sec = (long long)ts.tv_sec;
+	f.now_ft.nsec = ts.tv_nsec;
 	res_set(ctx, res, "warnings", val_new_list(f.a));
 	if (f.owner != NULL && is_number(f.owner)) {
 		long long n;
