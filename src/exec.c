@@ -698,6 +698,27 @@ done:
 		target_release(&j->dtarget);
 }
 
+/* A result's warnings (and its loop items'), on stderr as Ansible does. */
+static void
+print_warnings(const struct value *res)
+{
+	const struct value *w = val_dict_get(res, "warnings");
+	const struct value *items = val_dict_get(res, "results");
+
+	for (size_t i = 0; w != NULL && w->type == VAL_LIST &&
+	    i < w->u.list->n; i++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		val_str(&sb, w->u.list->items[i]);
+		fprintf(stderr, "[WARNING]: %s\n", sb.buf);
+		sb_release(&sb);
+	}
+	for (size_t i = 0; items != NULL && items->type == VAL_LIST &&
+	    i < items->u.list->n; i++)
+		if (items->u.list->items[i]->type == VAL_DICT)
+			print_warnings(items->u.list->items[i]);
+}
+
 static void
 job_done(void *ud, size_t i)
 {
@@ -705,6 +726,7 @@ job_done(void *ud, size_t i)
 
 	if (j->run->quiet)
 		return;
+	print_warnings(j->reg);
 	fputs(j->out.buf, stdout);
 	fflush(stdout);
 }

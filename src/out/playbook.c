@@ -39,8 +39,13 @@ dump(struct strbuf *sb, const struct value *v, int indent, bool is_debug,
 	    i < v->u.dict->n; i++) {
 		const struct value *k = v->u.dict->ent[i].key;
 
+		/* Ansible's _dump_results() and _handle_warnings() */
 		if (k->type == VAL_STR && (strncmp(k->u.str.s, "_ansible", 8) ==
 		    0 || strcmp(k->u.str.s, "invocation") == 0 ||
+		    strcmp(k->u.str.s, "diff") == 0 ||
+		    strcmp(k->u.str.s, "exception") == 0 ||
+		    strcmp(k->u.str.s, "warnings") == 0 ||
+		    strcmp(k->u.str.s, "deprecations") == 0 ||
 		    (failure && strcmp(k->u.str.s, "failed") == 0)))
 			continue;
 		if (is_debug && (has_msg ? !(val_is_str(k, "msg") ||
