@@ -1565,6 +1565,13 @@ playbook_main(struct run_opts *o, const char *path)
 		arena_release(&r.a);
 		return EXIT_INPUT;
 	}
+	/* group_vars/ and host_vars/ beside the playbook */
+	if (inv_add_vars_dir(&r.rs.inv, r.pb.dir, &err) < 0) {
+		err_print(&err);
+		run_setup_release(&r.rs);
+		arena_release(&r.a);
+		return EXIT_INPUT;
+	}
 	if (o->syntax_check || o->list_tasks || o->list_hosts || o->list_tags) {
 		int lrc = list_playbook(&r, path);
 

@@ -365,10 +365,21 @@ load_vars_dir(struct inventory *inv, const char *dir, struct value *into,
 	return rc;
 }
 
+static int load_entity_vars_from(struct inventory *, size_t from,
+    const char *kind, const char *name, struct value **slot, struct err *);
+
 /* group_vars/NAME or host_vars/NAME (+ .yml .yaml .json, or a dir). */
 static int
 load_entity_vars(struct inventory *inv, const char *kind, const char *name,
     struct value **slot, struct err *err)
+{
+	return load_entity_vars_from(inv, 0, kind, name, slot, err);
+}
+
+/* The same from the source directories from index `from` on. */
+static int
+load_entity_vars_from(struct inventory *inv, size_t from, const char *kind,
+    const char *name, struct value **slot, struct err *err)
 {
 	static const char *const exts[] = { "", ".yml", ".yaml", ".json",
 	    NULL };
@@ -376,7 +387,7 @@ load_entity_vars(struct inventory *inv, const char *kind, const char *name,
 	size_t d, e;
 	int rc = 0;
 
-	for (d = 0; d < inv->ndirs && rc == 0; d++) {
+	for (d = from; d < inv->ndirs && rc == 0; d++) {
 		for (e = 0; exts[e] != NULL && rc == 0; e++) {
 			char *path = xasprintf("%s/%s/%s%s", inv->dirs[d], kind,
 			    name, exts[e]);
@@ -653,4 +664,28 @@ inv_release(struct inventory *inv)
 	free(inv->groups);
 	free(inv->dirs);
 	memset(inv, 0, sizeof(*inv));
+}
+
+int
+inv_add_vars_dir(struct inventory *inv, const char *dir, struct err *err)
+{
+	size_t from = inv->ndirs, i;
+
+	for (i = 0; i < inv->ndirs; i++)
+		if (strcmp(inv->dirs[i], dir) == 0)
+			return 0;	/* the inventory's own: loaded already */
+	inv->dirs = xgrow(inv->dirs, inv->ndirs + 1, &inv->adirs,
+	    sizeof(*inv->dirs));
+	inv->dirs[inv->ndirs++] = arena_strdup(inv->a, dir);
+	for (i = 0; i < inv->ngroups; i++)
+		if (load_entity_vars_from(inv, from, "group_vars",
+		    inv->groups[i]->name, &inv->groups[i]->file_vars, err) < 0)
+			return -1;
+	for (i = 0; i < inv->nhosts; i++) {
+		if (load_entity_vars_from(inv, from, "host_vars",
+		    inv->hosts[i]->name, &inv->hosts[i]->file_vars, err) < 0)
+			return -1;
+		inv->hosts[i]->merged = NULL;
+	}
+	return 0;
 }

@@ -74,6 +74,13 @@ struct value	*inv_host_vars(struct inventory *, struct inv_host *);
 /* Hosts of a group and its descendants, in Ansible's order. */
 size_t		 inv_group_hosts(const struct inventory *,
 		    const struct inv_group *, struct inv_host ***out);
+/*
+ * Also read group_vars/ and host_vars/ in dir (a playbook's directory):
+ * they merge over the inventory's own files, as Ansible's playbook
+ * group_vars do.  Call before the first inv_host_vars().
+ */
+int		 inv_add_vars_dir(struct inventory *, const char *dir,
+		    struct err *);
 /* The group's variables as --export shows them. */
 struct value	*inv_group_vars(const struct inventory *,
 		    const struct inv_group *);

@@ -64,6 +64,7 @@ cases/blocks_loops_facts.yml|--check
 cases/basics.yml|-e pkgs=[x] --limit w1
 cases/serial_env.yml|
 cases/delegate.yml|
+cases/pbvars.yml|
 CASES
 echo "1..$n"
 [ $failed = 0 ]
