@@ -121,7 +121,7 @@ struct txe_where {
 	const char	*my_user, *my_group;
 	unsigned	 umask;
 	long		 owner_uid;	/* owner= looked up; -1: no such user */
-	long		 group_gid;	/* group= looked up; -1: no such group */
+	long		 group_gid;	/* group= looked up; -1: no such one */
 };
 
 /*
@@ -899,8 +899,9 @@ tpl_parse(struct arena *a, struct txe_re *re, const char *r, size_t n,
 						    is_ascii_letter(nm[k]) ||
 						    is_digit(nm[k]);
 					if (ident)
-						*why = arena_printf(a, "unknown "
-						    "group name '%s'", nm);
+						*why = arena_printf(a,
+						    "unknown group name "
+						    "'%s'", nm);
 					else
 						*why = arena_printf(a, "bad "
 						    "character in group name "
@@ -959,8 +960,8 @@ tpl_parse(struct arena *a, struct txe_re *re, const char *r, size_t n,
 				len = 3;
 			}
 			if (g > re->ngroups) {
-				*why = arena_printf(a, "invalid group reference "
-				    "%u at position %zu", g,
+				*why = arena_printf(a, "invalid group "
+				    "reference %u at position %zu", g,
 				    text_len(r, i + 1, by));
 				goto fail;
 			}
@@ -1184,12 +1185,13 @@ txe_fetch(struct task_ctx *ctx, const struct value *args,
     struct txe_file *f, struct result *res, struct err *err)
 {
 	static const char script[] =
-	    "if [ -d \"$p\" ]; then printf 'dir\\0'; exit 0; fi\n"
+	    "if [ -d \"$p\" ]; then printf 'dir\\0%s\\0' \"$p\"; exit 0; fi\n"
 	    "r=$(readlink -f -- \"$p\" 2>/dev/null) || r=$p\n"
 	    "u=; q=\n"
 	    "[ -n \"$o\" ] && u=$(getent passwd -- \"$o\" | cut -d: -f3)\n"
 	    "[ -n \"$g\" ] && q=$(getent group -- \"$g\" | cut -d: -f3)\n"
-	    "i=\"$(id -u) $(id -g) $(umask) $(id -un) $(id -gn)\"\n"
+	    "i=\"$(id -u) $(id -g) $(umask) $(id -un 2>/dev/null || id -u) "
+	    "$(id -gn 2>/dev/null || id -g)\"\n"
 	    "if [ -e \"$p\" ]; then\n"
 	    "  s=$(stat -L -c '%f %u %g %s %h %U %G' -- \"$p\") || exit 1\n"
 	    "  printf 'file\\0%s\\0%s\\0%s\\0%s\\0%s\\0%s\\0' \"$p\" \"$r\" "
@@ -1242,6 +1244,9 @@ txe_fetch(struct task_ctx *ctx, const struct value *args,
 		return 0;
 	}
 	if (strcmp(kind, "dir") == 0) {
+		/* Messages name the path ~-expanded, as Ansible's do. */
+		if ((fl[0] = next_field(&p, end)) != NULL)
+			f->path = arena_strdup(ctx->a, fl[0]);
 		f->isdir = f->exists = true;
 		conn_result_release(&r);
 		return 0;
@@ -1253,7 +1258,7 @@ txe_fetch(struct task_ctx *ctx, const struct value *args,
 			conn_result_release(&r);
 			return 0;
 		}
-	f->w->full = arena_strdup(ctx->a, fl[0]);
+	f->path = f->w->full = arena_strdup(ctx->a, fl[0]);
 	f->w->real = arena_strdup(ctx->a, fl[1]);
 	f->exists = strcmp(kind, "file") == 0;
 	f->w->parent = f->exists || strcmp(kind, "missing") == 0;
@@ -1371,57 +1376,66 @@ sym_perms(char who, char perm, unsigned prev, bool isdir, unsigned umask,
 	return 0;
 }
 
+/*
+ * Ansible's _symbolic_mode_to_octal(), quirks included: only the first
+ * character of the users and of each permission list is checked up front
+ * (ValueError); a bad character after it is a KeyError.  -1 with the
+ * exception's text in *details.
+ */
 static int
-symbolic_mode(const char *spec, unsigned prev, bool isdir, unsigned umask,
-    unsigned *out, const char **bad)
+symbolic_mode(struct arena *a, const char *spec, unsigned prev, bool isdir,
+    unsigned umask, unsigned *out, const char **details)
 {
 	unsigned mode = prev;
 	const char *p = spec;
 
-	while (*p != '\0') {
-		const char *clause = p, *ops, *q;
-		char users[8];
-		size_t nu = 0;
+	for (;;) {
+		const char *clause = p, *ops, *q, *users;
+		size_t nu;
 		bool use_umask, ok = true;
 
 		while (*p != '\0' && *p != ',')
 			p++;
-		*bad = clause;
-		/* users, then (operator, perms) pairs */
 		for (ops = clause; ops < p && strchr("+-=", *ops) == NULL;
 		    ops++)
 			;
-		if (ops == p)
-			return -1;
 		use_umask = ops == clause;
-		if (ops == clause || (ops - clause == 1 && *clause == 'a')) {
-			memcpy(users, "ugo", 3);
+		users = clause;
+		nu = (size_t)(ops - clause);
+		if (nu == 0 || (nu == 1 && *clause == 'a')) {
+			users = "ugo";
 			nu = 3;
-		} else {
-			for (q = clause; q < ops; q++) {
-				if (strchr("ugo", *q) == NULL || nu >= 7)
-					return -1;
-				users[nu++] = *q;
-			}
 		}
+		if (strchr("ugo", users[0]) == NULL)
+			goto bad;
 		for (q = ops; q < p;) {
 			char op = *q++;
 			const char *perms = q;
 
 			while (q < p && strchr("+-=", *q) == NULL)
 				q++;
+			if (perms < q && strchr("rwxXstugo", *perms) == NULL)
+				goto bad;
 			for (size_t u = 0; u < nu; u++) {
 				unsigned apply = 0, mask;
+				char who = users[u];
 
-				for (const char *c = perms; c < q; c++)
-					apply |= sym_perms(users[u], *c,
-					    prev, isdir, umask, use_umask,
-					    &ok);
-				if (!ok)
+				if (strchr("ugo", who) == NULL) {
+					*details = arena_printf(a, "'%c'", who);
 					return -1;
+				}
+				for (const char *c = perms; c < q; c++) {
+					apply |= sym_perms(who, *c, prev, isdir,
+					    umask, use_umask, &ok);
+					if (!ok) {
+						*details = arena_printf(a,
+						    "'%c'", *c);
+						return -1;
+					}
+				}
 				if (op == '=') {
-					mask = users[u] == 'u' ? 04700 :
-					    users[u] == 'g' ? 02070 : 01007;
+					mask = who == 'u' ? 04700 : who ==
+					    'g' ? 02070 : 01007;
 					mode = (mode & (mask ^ 07777)) | apply;
 				} else if (op == '+')
 					mode |= apply;
@@ -1429,8 +1443,14 @@ symbolic_mode(const char *spec, unsigned prev, bool isdir, unsigned umask,
 					mode &= ~apply;
 			}
 		}
-		if (*p == ',')
-			p++;
+		if (*p == '\0')
+			break;
+		p++;
+		continue;
+bad:
+		*details = arena_printf(a, "bad symbolic permission for mode: "
+		    "%.*s", (int)(p - clause), clause);
+		return -1;
 	}
 	*out = mode;
 	return 0;
@@ -1445,7 +1465,7 @@ wanted_mode(struct task_ctx *ctx, const struct value *v, unsigned prev,
     bool isdir, unsigned umask, unsigned *out, const char **why,
     const char **details)
 {
-	const char *s, *bad = "";
+	const char *s;
 	char *end;
 	unsigned m;
 
@@ -1466,13 +1486,9 @@ wanted_mode(struct task_ctx *ctx, const struct value *v, unsigned prev,
 		*out = (unsigned)strtoul(s, &end, 8);
 		return 0;
 	}
-	if (symbolic_mode(v->u.str.s, prev, isdir, umask, &m, &bad) < 0) {
-		const char *comma = strchr(bad, ',');
-
+	if (symbolic_mode(ctx->a, v->u.str.s, prev, isdir, umask, &m,
+	    details) < 0) {
 		*why = "mode must be in octal or symbolic form";
-		*details = arena_printf(ctx->a, "bad symbolic permission for "
-		    "mode: %.*s", comma != NULL ? (int)(comma - bad) :
-		    (int)strlen(bad), bad);
 		return -1;
 	}
 	*out = m;
@@ -1515,8 +1531,8 @@ make_backup(struct task_ctx *ctx, struct txe_file *f, struct txe_commit *c,
 	}
 	if (r.rc != 0) {
 		sb_rtrim(&r.err);
-		res_fail(ctx, res, "Could not make backup of %s: %s", f->w->full,
-		    r.err.buf);
+		res_fail(ctx, res, "Could not make backup of %s: %s",
+		    f->w->full, r.err.buf);
 	} else
 		c->backup_file = arena_strndup(ctx->a, r.out.buf, r.out.len);
 	conn_result_release(&r);
@@ -1778,8 +1794,8 @@ txe_commit(struct task_ctx *ctx, const struct value *args,
 		}
 	}
 	if (val_len(c->attr_diff) > 0) {
-		c->msg = arena_printf(ctx->a, "%s%sownership, perms or SE linux "
-		    "context changed", c->msg, c->changed ? " and " : "");
+		c->msg = arena_printf(ctx->a, "%s%sownership, perms or SE "
+		    "linux context changed", c->msg, c->changed ? " and " : "");
 		c->changed = true;
 	}
 	return 0;
@@ -1824,9 +1840,15 @@ static const struct arg_spec lineinfile_args[] = {
 	{ .name = NULL },
 };
 
-/* The file as Python's readlines() sees it: pieces ending after '\n'. */
+/* A line of the file: a view into its text, or new text in the arena. */
+struct line {
+	const char	*s;
+	size_t		 len;
+};
+
+/* The file as Python's readlines() sees it: lines end after '\n'. */
 struct lines {
-	struct strbuf	*v;	/* arena array of views (alloc == 0) */
+	struct line	*v;		/* arena array */
 	size_t		 n, alloc;
 };
 
@@ -1842,9 +1864,8 @@ lines_insert(struct arena *a, struct lines *l, size_t at, const char *s,
 		l->alloc = na;
 	}
 	memmove(l->v + at + 1, l->v + at, (l->n - at) * sizeof(*l->v));
-	l->v[at].buf = (char *)s;
+	l->v[at].s = s;
 	l->v[at].len = len;
-	l->v[at].alloc = 0;
 	l->n++;
 }
 
@@ -1866,32 +1887,32 @@ static void
 lines_join(const struct lines *l, struct strbuf *out)
 {
 	for (size_t i = 0; i < l->n; i++)
-		sb_add(out, l->v[i].buf, l->v[i].len);
+		sb_add(out, l->v[i].s, l->v[i].len);
 }
 
 /* The line without its trailing '\r' and '\n' characters (rstrip). */
 static size_t
-rstrip_nl(const struct strbuf *line)
+rstrip_nl(const struct line *line)
 {
 	size_t n = line->len;
 
-	while (n > 0 && (line->buf[n - 1] == '\n' || line->buf[n - 1] == '\r'))
+	while (n > 0 && (line->s[n - 1] == '\n' || line->s[n - 1] == '\r'))
 		n--;
 	return n;
 }
 
 /* b_line == b_cur_line.rstrip(b'\r\n') */
 static bool
-same_line(const struct strbuf *cur, const char *line, size_t len)
+same_line(const struct line *cur, const char *line, size_t len)
 {
-	return rstrip_nl(cur) == len && memcmp(cur->buf, line, len) == 0;
+	return rstrip_nl(cur) == len && memcmp(cur->s, line, len) == 0;
 }
 
 static bool
-ends_nl(const struct strbuf *line)
+ends_nl(const struct line *line)
 {
-	return line->len > 0 && (line->buf[line->len - 1] == '\n' ||
-	    line->buf[line->len - 1] == '\r');
+	return line->len > 0 && (line->s[line->len - 1] == '\n' ||
+	    line->s[line->len - 1] == '\r');
 }
 
 /* line + os.linesep, in the arena */
@@ -1907,9 +1928,9 @@ with_nl(struct arena *a, const char *line, size_t len, size_t *outlen)
 }
 
 static bool
-has_str(const struct strbuf *line, const char *needle, size_t n)
+has_str(const struct line *line, const char *needle, size_t n)
 {
-	return n == 0 || memmem(line->buf, line->len, needle, n) != NULL;
+	return n == 0 || memmem(line->s, line->len, needle, n) != NULL;
 }
 
 static struct value *
@@ -2033,7 +2054,7 @@ present(struct task_ctx *ctx, const struct value *args, struct txe_file *f,
 
 	/* 1. The last (or first) line the regexp or search string finds. */
 	for (i = 0; bre_m != NULL && i < l.n; i++) {
-		rc = txe_re_search(bre_m, l.v[i].buf, l.v[i].len, 0, &why);
+		rc = txe_re_search(bre_m, l.v[i].s, l.v[i].len, 0, &why);
 		if (rc < 0)
 			return txe_crash(ctx, res, "re.error", why);
 		if (rc > 0) {
@@ -2058,7 +2079,7 @@ present(struct task_ctx *ctx, const struct value *args, struct txe_file *f,
 		}
 		if (bre_ins == NULL)
 			continue;
-		rc = txe_re_search(bre_ins, l.v[i].buf, l.v[i].len, 0, &why);
+		rc = txe_re_search(bre_ins, l.v[i].s, l.v[i].len, 0, &why);
 		if (rc < 0)
 			return txe_crash(ctx, res, "re.error", why);
 		if (rc == 0)
@@ -2079,11 +2100,11 @@ present(struct task_ctx *ctx, const struct value *args, struct txe_file *f,
 
 		if (backrefs && match) {
 			/* The match object of that line, as Python kept it. */
-			struct strbuf *cur = &l.v[index0];
+			struct line *cur = &l.v[index0];
 
-			if (txe_re_search(bre_m, cur->buf, cur->len, 0,
+			if (txe_re_search(bre_m, cur->s, cur->len, 0,
 			    &why) < 0 || txe_re_expand(ctx->a, bre_m,
-			    cur->buf, line, llen, &nw, &why) < 0) {
+			    cur->s, line, llen, &nw, &why) < 0) {
 				sb_release(&nw);
 				return txe_crash(ctx, res, "re.error", why);
 			}
@@ -2091,9 +2112,9 @@ present(struct task_ctx *ctx, const struct value *args, struct txe_file *f,
 			sb_add(&nw, line, llen);
 		if (nw.len == 0 || nw.buf[nw.len - 1] != '\n')
 			sb_addch(&nw, '\n');
-		if (l.v[index0].len != nw.len || memcmp(l.v[index0].buf,
+		if (l.v[index0].len != nw.len || memcmp(l.v[index0].s,
 		    nw.buf, nw.len) != 0) {
-			l.v[index0].buf = arena_strndup(ctx->a, nw.buf, nw.len);
+			l.v[index0].s = arena_strndup(ctx->a, nw.buf, nw.len);
 			l.v[index0].len = nw.len;
 			msg = "line replaced";
 			changed = true;
@@ -2170,7 +2191,7 @@ absent(struct task_ctx *ctx, const struct value *args, struct txe_file *f,
 		bool hit;
 
 		if (bre_c != NULL) {
-			rc = txe_re_search(bre_c, l.v[i].buf, l.v[i].len, 0,
+			rc = txe_re_search(bre_c, l.v[i].s, l.v[i].len, 0,
 			    &why);
 			if (rc < 0)
 				return txe_crash(ctx, res, "re.error", why);
@@ -2248,8 +2269,8 @@ lineinfile_run(struct task_ctx *ctx, const struct value *args,
 		return present(ctx, args, &f, res, err);
 	}
 	if (regexp == NULL && search == NULL && line == NULL)
-		return res_fail(ctx, res, "one of line, search_string, or regexp "
-		    "is required with state=absent");
+		return res_fail(ctx, res, "one of line, search_string, or "
+		    "regexp is required with state=absent");
 	return absent(ctx, args, &f, res, err);
 }
 
