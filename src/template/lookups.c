@@ -512,9 +512,26 @@ l_fileglob(struct tmpl_call *c, struct value **out, struct err *err)
 
 		if (need_str(c, c->args[i], err) < 0)
 			return -1;
-		pat = c->args[i]->u.str.s[0] == '/' ? c->args[i]->u.str.s :
-		    arena_printf(A, "%s/files/%s", tmpl_state_basedir(c->st),
-		    c->args[i]->u.str.s);
+		/* Ansible: the term's directory looked up in files/, then as
+		   is, under the base directory; the first that exists. */
+		const char *term = c->args[i]->u.str.s, *slash;
+		const char *base = tmpl_state_basedir(c->st);
+		struct stat dsb;
+
+		pat = term;
+		if (term[0] != '/') {
+			slash = strrchr(term, '/');
+			const char *dn = slash ? arena_strndup(A, term,
+			    (size_t)(slash - term)) : "";
+			const char *bn = slash ? slash + 1 : term;
+			const char *d1 = arena_printf(A, "%s/files%s%s", base,
+			    *dn ? "/" : "", dn);
+			const char *d2 = *dn ? arena_printf(A, "%s/%s", base, dn) :
+			    base;
+
+			pat = arena_printf(A, "%s/%s", stat(d1, &dsb) == 0 &&
+			    S_ISDIR(dsb.st_mode) ? d1 : d2, bn);
+		}
 		if (glob(pat, 0, NULL, &g) == 0) {
 			for (size_t k = 0; k < g.gl_pathc; k++) {
 				struct stat sb;

@@ -59,6 +59,13 @@ check "undefined variable fails the host" w1 -m debug -a 'msg={{ nope }}'
 check "default filter" all -m debug -a "msg={{ nope | default(inventory_hostname) }}"
 check "omit drops an argument" w1 -m debug -a 'msg={{ omit }}'
 check "ansible_check_mode" w1 -m debug -a 'msg={{ ansible_check_mode }}' --check
+printf 'hello {{ inventory_hostname }}\n' >t.j2
+check "lookup env" w1 -m debug -a "msg={{ lookup('env', 'HOME') }}"
+check "lookup file" w1 -m debug -a "msg={{ lookup('file', 'vars.yml') }}"
+check "lookup pipe" w1 -m debug -a "msg={{ lookup('pipe', 'echo piped') }}"
+check "lookup template" w1 -m debug -a "msg={{ lookup('template', 't.j2') }}"
+check "lookup first_found" w1 -m debug -a "msg={{ lookup('first_found', ['nope.yml', 'vars.yml']) }}"
+check "query fileglob" w1 -m debug -a "msg={{ query('fileglob', '*.yml') }}"
 check "command with a templated argument" web -m command -a 'echo {{ role }}-{{ port }}'
 check "shell with a filter" d1.example.com -m shell -a 'echo {{ [3,1,2] | sort | join("") }}'
 # Ansible's minimal output (no -o): debug shows only what it was asked for.
