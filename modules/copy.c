@@ -1693,7 +1693,7 @@ copy_task(struct copy_op *op, const struct value *args, struct result *res,
 		len = sb.len;
 		sb_release(&sb);
 		op->content = base == NULL;
-		op->header = base;
+		op->header = NULL;	/* template: Ansible shows no header */
 		pairs_add(a, &t.files, NULL, base != NULL ? base :
 		    "content");
 	} else if (arg_bool(args, "remote_src"))

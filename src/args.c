@@ -359,6 +359,73 @@ is_key(const char *s, const char *end)
 	return true;
 }
 
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * parse_kv's _decode_escapes: \n, \t, \\, \', \", \a.., \xHH, \ooo,
+ * \uHHHH and \UHHHHHHHH become what Python's unicode_escape makes of them;
+ * anything else stays as written.
+ */
+static void
+decode_escapes(struct strbuf *out, const char *s, size_t len)
+{
+	static const char simple[] = "\\\\''\"\"a\ab\bf\fn\nr\rt\tv\v";
+
+	for (size_t i = 0; i < len; i++) {
+		const char *hit;
+		size_t want = 0;
+		uint32_t cp = 0;
+
+		if (s[i] != '\\' || i + 1 >= len) {
+			sb_addch(out, s[i]);
+			continue;
+		}
+		hit = memchr(simple, s[i + 1], sizeof(simple) - 1);
+		if (hit != NULL && (hit - simple) % 2 == 0) {
+			sb_addch(out, hit[1]);
+			i++;
+			continue;
+		}
+		if (s[i + 1] == 'x')
+			want = 2;
+		else if (s[i + 1] == 'u')
+			want = 4;
+		else if (s[i + 1] == 'U')
+			want = 8;
+		if (want > 0 && i + 2 + want <= len) {
+			size_t k;
+
+			for (k = 0; k < want && hexval(s[i + 2 + k]) >= 0; k++)
+				cp = cp * 16 + (uint32_t)hexval(s[i + 2 + k]);
+			if (k == want && cp <= 0x10FFFF) {
+				sb_addutf8(out, cp);
+				i += 1 + want;
+				continue;
+			}
+		} else if (s[i + 1] >= '0' && s[i + 1] <= '7') {
+			size_t k = 0;
+
+			while (k < 3 && i + 1 + k < len && s[i + 1 + k] >= '0' &&
+			    s[i + 1 + k] <= '7')
+				cp = cp * 8 + (uint32_t)(s[i + 1 + k++] - '0');
+			sb_addutf8(out, cp);
+			i += k;
+			continue;
+		}
+		sb_addch(out, s[i]);
+	}
+}
+
 /*
  * Ansible's split_args + parse_kv: split on white space outside quotes and
  * outside {{ }} / {% %}; a token "k=v" is an argument (quotes around v
@@ -429,7 +496,12 @@ mod_parse_kv(struct arena *a, const struct module *m, const char *text,
 
 			if (!raw_mode || find_spec(m, key) != NULL) {
 				struct value *val;
+				struct strbuf dec = STRBUF_INIT;
 
+				decode_escapes(&dec, v, vlen);
+				v = arena_strndup(a, dec.buf, dec.len);
+				vlen = dec.len;
+				sb_release(&dec);
 				if (vlen >= 2 && (v[0] == '"' || v[0] == '\'') &&
 				    v[vlen - 1] == v[0]) {
 					v++;

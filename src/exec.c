@@ -43,6 +43,7 @@ struct hstate {
 	bool			 block_failed;	/* failed inside a block */
 	bool			 ended;		/* meta: end_host / end_play */
 	bool			 excluded;	/* not in the current include */
+	bool			 failed_batch;	/* failed in this serial batch */
 	struct value		*failed_task;	/* for rescue */
 	struct value		*failed_result;
 };
@@ -75,6 +76,9 @@ struct run {
 	size_t			 nactive;
 	bool			 quiet;		/* meta tasks print nothing */
 	bool			 started;	/* --start-at-task reached */
+	bool			 break_play;	/* any_errors_fatal, max_fail_% */
+	bool			 stop_playbook;	/* no later play runs */
+	size_t			 batch_size;
 };
 
 /* One host's run of one task. */
@@ -87,6 +91,9 @@ struct job {
 	struct strbuf		 out;
 	enum host_status	 status;
 	bool			 ignored;
+	bool			 unreach_ignored;	/* ignore_unreachable */
+	bool			 diff;		/* the module's diff mode */
+	bool			 show_diff;	/* --diff, or diff: true */
 	bool			 notify;
 	bool			 is_setup;
 	struct value		*reg;		/* the registered result */
@@ -377,6 +384,7 @@ run_once(struct job *j, struct varscope *scope, const struct tmpl_env *env,
 		if (tmpl_condition(a, env, t->check_mode, &cm, &err) == 0)
 			ctx.check_mode = cm;
 	}
+	ctx.diff = j->diff;
 	*check_mode_out = ctx.check_mode;
 	if (t->until != NULL) {
 		retries = t->retries != NULL && t->retries->type == VAL_INT ?
@@ -523,6 +531,51 @@ skip_result(struct arena *a)
 	return v;
 }
 
+/* What the callback sees of a no_log result (TaskResult.clean_copy). */
+static const struct value *
+censored(struct job *j, const struct value *res)
+{
+	static const char *const keep[] = { "attempts", "changed", "retries" };
+	struct arena *a = &j->scratch;
+	struct value *c;
+
+	if (!j->t->no_log || res == NULL || res->type != VAL_DICT)
+		return res;
+	c = val_new_dict(a);
+	val_dict_set(a, c, "censored", val_new_str(a, "the output has been "
+	    "hidden due to the fact that 'no_log: true' was specified for "
+	    "this result"));
+	for (size_t k = 0; k < sizeof(keep) / sizeof(*keep); k++) {
+		struct value *v = val_dict_get(res, keep[k]);
+
+		if (v != NULL)
+			val_dict_set(a, c, keep[k], v);
+	}
+	return c;
+}
+
+/* One result line (a task's or a loop item's) through the text sink. */
+static void
+show_result(struct job *j, enum host_status st, const char *label,
+    const struct value *res, bool is_item)
+{
+	const struct value *shown = censored(j, res);
+	bool verb = (st == HS_OK || st == HS_CHANGED) && verbose(j,
+	    (struct value *)shown);
+
+	/* the censored copy has no item: Python shows None */
+	if (j->t->no_log && label != NULL)
+		label = "None";
+	/* --diff: before the "changed:" line, as v2_on_file_diff comes first */
+	if (!is_item && j->show_diff && !j->t->no_log &&
+	    (st == HS_OK || st == HS_CHANGED) &&
+	    val_truthy(val_dict_get(res, "changed")) &&
+	    val_truthy(val_dict_get(res, "diff")))
+		out_pb_diff(&j->out, val_dict_get(res, "diff"));
+	out_pb_result(&j->out, host_label(j), st, label, shown, verb,
+	    is_debug(j->t));
+}
+
 static void
 job_work(void *ud, size_t i)
 {
@@ -538,6 +591,16 @@ job_work(void *ud, size_t i)
 	const char *host = j->h->ih->name;
 
 	add_layers(j, &scope, NULL);
+	/*
+	 * The module runs in the task's diff mode; the callback shows a
+	 * result's diff when --diff is on or the task says diff: true.
+	 */
+	j->diff = j->run->o->diff;
+	if (t->diff != NULL && tmpl_condition(a, &env, t->diff, &ok,
+	    &err) == 0)
+		j->diff = ok;
+	j->show_diff = j->run->o->diff || j->diff;
+	err_init(&err);
 	/* Conditions of enclosing blocks, then the task's (no loop). */
 	for (size_t k = 0; k < j->inh->nwhen; k++) {
 		if (conditions(j, &env, j->inh->when[k], &ok, &err) < 0)
@@ -557,9 +620,7 @@ job_work(void *ud, size_t i)
 		j->status = run_once(j, &scope, &env, &res, &check_mode);
 		j->reg = res;
 		if (strcmp(t->mod->name, "meta") != 0 || j->status == HS_FAILED)
-			out_pb_result(&j->out, host_label(j), j->status, NULL, res,
-			    j->status != HS_FAILED && verbose(j, res),
-			    is_debug(t));
+			show_result(j, j->status, NULL, res, false);
 		goto done;
 	}
 	const char *bad = NULL;
@@ -575,6 +636,16 @@ job_work(void *ud, size_t i)
 	}
 	struct value *results = val_new_list(a);
 	bool any_changed = false, any_failed = false, all_skipped = true;
+	double pause = 0;
+
+	if (t->loop_pause != NULL) {
+		struct value *pv;
+
+		if (tmpl_value(a, &env, t->loop_pause, &pv, &err) == 0 &&
+		    (val_is_number(pv) || pv->type == VAL_STR))
+			pause = pv->type == VAL_STR ? strtod(pv->u.str.s, NULL) :
+			    val_as_double(pv);
+	}
 	for (size_t k = 0; k < items->u.list->n; k++) {
 		struct value *top = val_new_dict(a), *item = items->u.list->items[k];
 		struct varscope s2 = { 0 };
@@ -582,6 +653,13 @@ job_work(void *ud, size_t i)
 		enum host_status st;
 		struct strbuf label = STRBUF_INIT;
 
+		if (k > 0 && pause > 0) {
+			struct timespec ts = { (time_t)pause,
+			    (long)((pause - (double)(time_t)pause) * 1e9) };
+
+			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+				;
+		}
 		val_dict_set(a, top, t->loop_var, item);
 		val_dict_set(a, top, "ansible_loop_var", val_new_str(a,
 		    t->loop_var));
@@ -623,9 +701,7 @@ job_work(void *ud, size_t i)
 			any_failed = true;
 		if (val_truthy(val_dict_get(res, "changed")))
 			any_changed = true;
-		out_pb_result(&j->out, host_label(j), st, label.buf, res,
-		    (st == HS_OK || st == HS_CHANGED) && verbose(j, res),
-		    is_debug(t));
+		show_result(j, st, label.buf, res, true);
 		sb_release(&label);
 		val_list_push(a, results, res);
 		if (st == HS_UNREACHABLE)
@@ -646,6 +722,19 @@ job_work(void *ud, size_t i)
 			val_dict_set(a, res, "failed", &val_true);
 		j->status = any_failed ? HS_FAILED : any_changed ? HS_CHANGED :
 		    HS_OK;
+		if (j->show_diff && !t->no_log && !any_failed) {
+			for (size_t k = 0; k < results->u.list->n; k++) {
+				const struct value *ir = results->u.list->items[k];
+
+				if (val_truthy(val_dict_get(ir, "changed")) &&
+				    val_truthy(val_dict_get(ir, "diff")))
+					out_pb_diff(&j->out, val_dict_get(ir,
+					    "diff"));
+			}
+		}
+		/* without "results", the callback shows the task's line */
+		if (t->no_log && items->u.list->n > 0)
+			show_result(j, j->status, NULL, res, false);
 		if (items->u.list->n == 0) {
 			val_dict_set(a, res, "skipped", &val_true);
 			val_dict_set(a, res, "skipped_reason", val_new_str(a,
@@ -670,6 +759,17 @@ skipped:
 	j->reg = skip_result(a);
 	out_pb_result(&j->out, host_label(j), HS_SKIPPED, NULL, j->reg, false, false);
 done:
+	if (j->status == HS_UNREACHABLE) {
+		struct value *iu = t->ignore_unreachable != NULL ?
+		    t->ignore_unreachable : j->run->play->ignore_unreachable;
+		bool ign = false;
+
+		if (iu != NULL && tmpl_condition(a, &env, iu, &ign, &err) == 0 &&
+		    ign) {
+			j->unreach_ignored = true;
+			out_pb_ignoring(&j->out);
+		}
+	}
 	if (j->status == HS_FAILED) {
 		bool ign = j->inh->ignore_errors;
 
@@ -743,6 +843,8 @@ set_host_var(struct run *r, struct hstate *h, struct value *dst,
 	val_dict_setv(&r->a, h->hv, key, c);
 }
 
+static struct hstate *host_state(struct run *, struct inv_host *);
+
 /* Apply one host's job to the run's state (main thread, between tasks). */
 static void
 apply(struct run *r, struct job *j)
@@ -761,6 +863,11 @@ apply(struct run *r, struct job *j)
 		h->st.skipped++;
 		break;
 	case HS_UNREACHABLE:
+		if (j->unreach_ignored) {
+			h->st.ok++;
+			h->st.ignored++;
+			break;
+		}
 		h->st.unreachable++;
 		h->dead = true;
 		break;
@@ -781,29 +888,41 @@ apply(struct run *r, struct job *j)
 		} else {
 			h->st.failed++;
 			h->dead = true;
+			h->failed_batch = true;
 		}
 		break;
 	}
 	if (t->reg != NULL && j->reg != NULL)
 		set_host_var(r, h, h->setfacts, val_new_str(&r->a, t->reg),
 		    j->reg);
+	struct hstate *fh = h;
+
+	if (j->new_facts != NULL && t->delegate_facts && j->delegate != NULL) {
+		struct inv_host *dh = inv_find_host(&r->rs.inv, j->delegate);
+
+		if (dh == NULL && (strcmp(j->delegate, "localhost") == 0 ||
+		    strcmp(j->delegate, "127.0.0.1") == 0))
+			dh = inv_localhost(&r->rs.inv);
+		if (dh != NULL && dh->index < r->nhs)
+			fh = host_state(r, dh);
+	}
 	if (j->new_facts != NULL) {
 		struct value *f = j->new_facts;
-		struct value *af = val_dict_get(h->facts, "ansible_facts");
+		struct value *af = val_dict_get(fh->facts, "ansible_facts");
 
 		for (size_t k = 0; k < f->u.dict->n; k++) {
 			struct value *key = f->u.dict->ent[k].key;
 			struct value *v = f->u.dict->ent[k].val;
 
 			if (!j->facts_are_setup) {
-				set_host_var(r, h, h->setfacts, key, v);
+				set_host_var(r, fh, fh->setfacts, key, v);
 				continue;
 			}
 			/* facts: ansible_facts.x and ansible_x */
 			if (af == NULL) {
 				af = val_new_dict(&r->a);
-				val_dict_set(&r->a, h->facts, "ansible_facts", af);
-				val_dict_set(&r->a, h->hv, "ansible_facts", af);
+				val_dict_set(&r->a, fh->facts, "ansible_facts", af);
+				val_dict_set(&r->a, fh->hv, "ansible_facts", af);
 			}
 			struct value *c = val_copy(&r->a, v);
 			key = val_copy(&r->a, key);
@@ -812,8 +931,8 @@ apply(struct run *r, struct job *j)
 				struct value *pk = val_new_strf(&r->a,
 				    "ansible_%s", key->u.str.s);
 
-				val_dict_setv(&r->a, h->facts, pk, c);
-				val_dict_setv(&r->a, h->hv, pk, c);
+				val_dict_setv(&r->a, fh->facts, pk, c);
+				val_dict_setv(&r->a, fh->hv, pk, c);
 			}
 		}
 	}
@@ -838,8 +957,96 @@ host_state(struct run *r, struct inv_host *ih)
 		h->notified = val_new_list(&r->a);
 		h->st.host = ih->name;
 		h->hv = val_dict_get(r->hostvars, ih->name);
+		if (h->hv == NULL)	/* the implicit localhost */
+			h->hv = val_new_dict(&r->a);
 	}
 	return h;
+}
+
+/*
+ * A play or task keyword that must be a number (throttle,
+ * max_fail_percentage): templated with the play's variables.
+ */
+static int64_t
+play_int(struct run *r, struct value *v, int64_t dflt)
+{
+	struct varscope s = { 0 };
+	struct tmpl_env env = { varscope_get, &s, TMPL_ANSIBLE, r->pb.dir };
+	struct err err = ERR_INIT;
+	struct arena a = ARENA_INIT;
+	struct value *out;
+	int64_t n = dflt;
+
+	if (v == NULL)
+		return dflt;
+	varscope_push(&s, r->rs.extra_vars);
+	varscope_push(&s, r->play_vars_files);
+	varscope_push(&s, r->play->vars);
+	if (tmpl_value(&a, &env, v, &out, &err) == 0) {
+		if (val_is_number(out))
+			n = (int64_t)val_as_double(out);
+		else if (out->type == VAL_STR)
+			n = strtoll(out->u.str.s, NULL, 10);
+	}
+	arena_release(&a);
+	return n;
+}
+
+static bool
+play_bool(struct run *r, struct value *v)
+{
+	return play_int(r, v == NULL ? NULL : val_is_number(v) ||
+	    v->type == VAL_STR ? v : val_new_int(&r->a, val_truthy(v)), 0) != 0;
+}
+
+/* Every host of the play stops: NO MORE HOSTS LEFT, the play ends. */
+static void
+break_play(struct run *r)
+{
+	for (size_t i = 0; i < r->nactive; i++)
+		if (!r->active[i]->dead && !r->active[i]->ended)
+			r->active[i]->ended = true;
+	r->break_play = true;
+	r->stop_playbook = true;
+	fputs("\nNO MORE HOSTS LEFT *************************"
+	    "************************************\n", stdout);
+}
+
+/*
+ * After a task: any_errors_fatal (a failure or unreachable host stops
+ * everyone; a failing run_once task too) and max_fail_percentage (of the
+ * batch), as Ansible's linear strategy checks them.
+ */
+static void
+fail_fast(struct run *r, const struct task *t, struct job *jobs, size_t n)
+{
+	size_t bad = 0, failed = 0;
+	struct value *aef = t->any_errors_fatal != NULL ? t->any_errors_fatal :
+	    r->play->any_errors_fatal;
+	bool ign = t->ignore_errors != NULL &&
+	    t->ignore_errors->type == VAL_BOOL && t->ignore_errors->u.b;
+
+	for (size_t i = 0; i < n; i++)
+		if ((jobs[i].status == HS_FAILED && !jobs[i].ignored &&
+		    jobs[i].h->dead) || (jobs[i].status == HS_UNREACHABLE &&
+		    !jobs[i].unreach_ignored))
+			bad++;
+	if (bad > 0 && !ign && (t->run_once || (aef != NULL &&
+	    play_bool(r, aef)))) {
+		break_play(r);
+		return;
+	}
+	if (r->play->max_fail_percentage == NULL || r->batch_size == 0)
+		return;
+	for (size_t i = 0; i < r->nactive; i++)
+		failed += r->active[i]->failed_batch;
+	if ((double)failed / (double)r->batch_size > (double)play_int(r,
+	    r->play->max_fail_percentage, 100) / 100.0 && failed > 0) {
+		/* the max-fail check and the all-failed check both say so */
+		break_play(r);
+		fputs("\nNO MORE HOSTS LEFT *************************"
+		    "************************************\n", stdout);
+	}
 }
 
 /* Run one task on the play's live hosts (those in `only`, if given). */
@@ -882,8 +1089,12 @@ run_task(struct run *r, const struct task *t, const struct inherit *inh,
 		if (printed != NULL)
 			*printed = true;
 	}
-	if (pool_run(n, run_setup_forks(r->o, n), job_work, job_done,
-	    jobs) < 0) {
+	size_t forks = run_setup_forks(r->o, n);
+	int64_t thr = play_int(r, t->throttle != NULL ? t->throttle :
+	    r->play->throttle, 0);
+	if (thr > 0 && (size_t)thr < forks)
+		forks = (size_t)thr;
+	if (pool_run(n, forks, job_work, job_done, jobs) < 0) {
 		fprintf(stderr, "ERROR! cannot start worker threads: %s\n",
 		    strerror(errno));
 		exit(EXIT_INPUT);
@@ -900,6 +1111,9 @@ run_task(struct run *r, const struct task *t, const struct inherit *inh,
 					    val_new_str(&r->a, t->reg),
 					    jobs[i].reg);
 		}
+	}
+	fail_fast(r, t, jobs, n);
+	for (size_t i = 0; i < n; i++) {
 		sb_release(&jobs[i].out);
 		arena_release(&jobs[i].scratch);
 	}
@@ -1194,7 +1408,7 @@ run_tasks(struct run *r, struct task **tasks, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		const struct task *t = tasks[i];
 
-		if (r->nactive == 0)
+		if (r->nactive == 0 || r->break_play)
 			return;
 		if (t->include != NULL) {
 			if (tags_allow(r, t->tags))
@@ -1325,6 +1539,32 @@ batch_size(const struct value *serial, size_t total, size_t idx)
 	return (size_t)n;
 }
 
+/*
+ * remote_user on the play: the login user unless the host's variables
+ * name one (ansible_user wins, as in Ansible); a host whose session was
+ * opened for another user gets a new one.
+ */
+static void
+play_user(struct run *r, struct hstate *h, const struct play *p)
+{
+	const struct value *hv = inv_host_vars(&r->rs.inv, h->ih);
+	const char *want = r->o->remote_user;
+	struct run_opts po;
+
+	if (val_dict_get(hv, "ansible_user") != NULL ||
+	    val_dict_get(hv, "ansible_ssh_user") != NULL)
+		return;
+	if (p->remote_user != NULL)
+		want = p->remote_user->u.str.s;
+	if ((want == NULL && h->target.user == NULL) || (want != NULL &&
+	    h->target.user != NULL && strcmp(want, h->target.user) == 0))
+		return;
+	po = *r->o;
+	po.remote_user = want;
+	target_release(&h->target);
+	target_init(&h->target, h->ih->name, hv, &po);
+}
+
 static int
 run_play(struct run *r, struct play *p)
 {
@@ -1364,6 +1604,7 @@ run_play(struct run *r, struct play *p)
 	for (size_t i = 0; i < nsel; i++) {
 		struct hstate *h = host_state(r, sel[i]);
 
+		play_user(r, h, p);
 		h->in_play = true;
 		h->ended = false;
 		if (h->dead)
@@ -1391,7 +1632,10 @@ run_play(struct run *r, struct play *p)
 			size = nall - done;
 		r->active = all + done;
 		r->nactive = size;
+		r->batch_size = size;
 		done += size;
+		for (size_t i = 0; i < size; i++)
+			r->active[i]->failed_batch = false;
 		sb_reset(&sb);
 		out_pb_banner(&sb, "PLAY", title);
 		fputs(sb.buf, stdout);
@@ -1418,13 +1662,14 @@ run_play(struct run *r, struct play *p)
 		flush_handlers(r);
 		run_tasks(r, p->tasks + p->ntasks - p->npost, p->npost, &inh, "TASK");
 		flush_handlers(r);
-		/* a batch that failed whole ends the play */
+		if (r->break_play)
+			break;
+		/* a batch that failed whole ends the playbook */
 		size_t alive = 0;
 		for (size_t i = 0; i < r->nactive; i++)
 			alive += !r->active[i]->dead;
-		if (alive == 0 && done < nall) {
-			fputs("\nNO MORE HOSTS LEFT *************************"
-			    "************************************\n", stdout);
+		if (alive == 0) {
+			r->stop_playbook = true;
 			break;
 		}
 	}
@@ -1547,6 +1792,14 @@ out:
 	return rc;
 }
 
+/* Ansible's recap lists the hosts that have a count. */
+static bool
+stats_any(const struct host_stats *st)
+{
+	return st->ok || st->changed || st->unreachable || st->failed ||
+	    st->skipped || st->rescued || st->ignored;
+}
+
 int
 playbook_main(struct run_opts *o, const char *path)
 {
@@ -1603,18 +1856,20 @@ playbook_main(struct run_opts *o, const char *path)
 	r.magic.check_mode = o->check;
 	r.magic.diff_mode = o->diff;
 	r.magic.verbosity = o->verbosity;
-	for (size_t i = 0; i < r.pb.nplays; i++)
+	for (size_t i = 0; i < r.pb.nplays && !r.stop_playbook; i++) {
+		r.break_play = false;
 		if (run_play(&r, r.pb.plays[i]) < 0) {
 			rc = EXIT_INPUT;
 			break;
 		}
+	}
 	if (rc == EXIT_OK) {
 		struct host_stats *st = xcalloc(r.nhs + 1, sizeof(*st));
 		size_t n = 0;
 		struct strbuf sb = STRBUF_INIT;
 
 		for (size_t i = 0; i < r.nhs; i++)
-			if (r.hs[i].target_ready) {
+			if (r.hs[i].target_ready && stats_any(&r.hs[i].st)) {
 				st[n++] = r.hs[i].st;
 				nfailed += r.hs[i].st.failed > 0;
 				nunreach += r.hs[i].st.unreachable > 0;

@@ -27,10 +27,9 @@ static const char *const play_keys[] = { "name", "hosts", "vars",
 
 /* Play keywords accepted and not yet acted on would change results. */
 static const char *const play_unsupported[] = {
-	"strategy", "max_fail_percentage", "vars_prompt",
-	"ignore_unreachable", "any_errors_fatal", "order", "module_defaults",
-	"throttle", "force_handlers", "run_once", "debugger", "connection",
-	NULL };
+	"vars_prompt", "order", "module_defaults", "force_handlers",
+	"run_once", "debugger", "connection", "port", "timeout", "fact_path",
+	"gather_timeout", NULL };
 
 static const char *const task_keys[] = { "name", "action", "local_action",
 	"args", "when", "loop", "loop_control", "register", "changed_when",
@@ -47,9 +46,7 @@ static const char *const task_keys[] = { "name", "action", "local_action",
 	"import_tasks", "include_tasks", "import_role", "include_role", NULL };
 
 static const char *const task_unsupported[] = { "local_action",
-	"ignore_unreachable", "delegate_facts", "diff",
-	"throttle",
-	"any_errors_fatal", "timeout", "module_defaults", "connection",
+	"timeout", "module_defaults", "connection",
 	"remote_user", "debugger", "async", "poll", "port", "with_together",
 	"with_fileglob", "with_first_found", "with_lines", "with_subelements",
 	"with_random_choice", "with_flattened", NULL };
@@ -134,6 +131,63 @@ static int compile_tasks(const struct cctx *, struct value *list,
     const char *what, bool handlers, struct task ***out, size_t *n,
     struct err *);
 
+/* A task's environment over its block's (Ansible merges the two). */
+static struct value *
+merge_env(struct arena *a, struct value *outer, struct value *inner)
+{
+	struct value *m;
+
+	if (inner == NULL)
+		return outer;
+	if (outer == NULL || outer->type != VAL_DICT ||
+	    inner->type != VAL_DICT)
+		return inner;
+	m = val_new_dict(a);
+	for (size_t i = 0; i < outer->u.dict->n; i++)
+		val_dict_setv(a, m, outer->u.dict->ent[i].key,
+		    outer->u.dict->ent[i].val);
+	for (size_t i = 0; i < inner->u.dict->n; i++)
+		val_dict_setv(a, m, inner->u.dict->ent[i].key,
+		    inner->u.dict->ent[i].val);
+	m->pos = inner->pos;
+	return m;
+}
+
+/*
+ * Block keywords reach the tasks inside (Ansible's attribute
+ * inheritance): what a task leaves unset, its block gives.  Inner blocks
+ * have already passed theirs down, so only gaps are filled.
+ */
+static void
+inherit_block(struct arena *a, const struct task *b, struct task **ts,
+    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct task *t = ts[i];
+
+#define INHERIT(f) if (t->f == NULL) t->f = b->f
+		INHERIT(become);
+		INHERIT(become_user);
+		INHERIT(become_method);
+		INHERIT(check_mode);
+		INHERIT(any_errors_fatal);
+		INHERIT(ignore_unreachable);
+		INHERIT(throttle);
+		INHERIT(diff);
+		INHERIT(delegate_to);
+#undef INHERIT
+		t->no_log = t->no_log || b->no_log;
+		t->run_once = t->run_once || b->run_once;
+		t->environment = merge_env(a, b->environment, t->environment);
+		if (t->mod == NULL && t->include == NULL) {
+			inherit_block(a, t, t->block, t->nblock);
+			inherit_block(a, t, t->rescue, t->nrescue);
+			inherit_block(a, t, t->always, t->nalways);
+		} else if (t->include != NULL)
+			inherit_block(a, t, t->block, t->nblock);
+	}
+}
+
 static int
 compile_block(const struct cctx *cx, struct value *d, struct task *t,
     bool handlers, struct err *err)
@@ -160,12 +214,26 @@ compile_block(const struct cctx *cx, struct value *d, struct task *t,
 		static const char *const block_keys[] = { "block", "rescue",
 			"always", "name", "when", "vars", "tags", "ignore_errors",
 			"check_mode", "no_log", "become", "become_user",
-			"become_method", NULL };
+			"become_method", "any_errors_fatal", "ignore_unreachable",
+			"throttle", "diff", "environment", "delegate_to",
+			"run_once", NULL };
 
 		if (!is_key(k->u.str.s, block_keys))
 			return err_set(err, &k->pos, "'%s' is not valid on a "
 			    "block in muster yet", k->u.str.s);
 	}
+	t->check_mode = val_dict_get(d, "check_mode");
+	t->no_log = val_truthy(val_dict_get(d, "no_log"));
+	t->any_errors_fatal = val_dict_get(d, "any_errors_fatal");
+	t->ignore_unreachable = val_dict_get(d, "ignore_unreachable");
+	t->throttle = val_dict_get(d, "throttle");
+	t->diff = val_dict_get(d, "diff");
+	t->environment = val_dict_get(d, "environment");
+	t->delegate_to = val_dict_get(d, "delegate_to");
+	t->run_once = val_truthy(val_dict_get(d, "run_once"));
+	inherit_block(cx->a, t, t->block, t->nblock);
+	inherit_block(cx->a, t, t->rescue, t->nrescue);
+	inherit_block(cx->a, t, t->always, t->nalways);
 	return 0;
 }
 
@@ -316,9 +384,7 @@ compile_task(const struct cctx *cx, struct value *d, bool handler,
 				else if (!strcmp(lk->u.str.s, "label"))
 					t->label = lv;
 				else if (!strcmp(lk->u.str.s, "pause"))
-					return err_set(err, &lk->pos, "loop_control "
-					    "pause is not supported by muster "
-					    "yet");
+					t->loop_pause = lv;
 			}
 		} else if (!strcmp(key, "register"))
 			t->reg = str_of(a, v, "register", err);
@@ -352,6 +418,16 @@ compile_task(const struct cctx *cx, struct value *d, bool handler,
 			t->environment = v;
 		else if (!strcmp(key, "delegate_to"))
 			t->delegate_to = v;
+		else if (!strcmp(key, "delegate_facts"))
+			t->delegate_facts = val_truthy(v);
+		else if (!strcmp(key, "any_errors_fatal"))
+			t->any_errors_fatal = v;
+		else if (!strcmp(key, "ignore_unreachable"))
+			t->ignore_unreachable = v;
+		else if (!strcmp(key, "throttle"))
+			t->throttle = v;
+		else if (!strcmp(key, "diff"))
+			t->diff = v;
 		else if (!strcmp(key, "tags") || !strcmp(key, "collections") ||
 		    !strcmp(key, "become") || !strcmp(key, "become_user") ||
 		    !strcmp(key, "become_method"))
@@ -872,6 +948,29 @@ compile_play(struct arena *a, struct value *d, struct playbook *pb,
 	p->become_method = val_dict_get(d, "become_method");
 	p->environment = val_dict_get(d, "environment");
 	p->serial = val_dict_get(d, "serial");
+	p->any_errors_fatal = val_dict_get(d, "any_errors_fatal");
+	p->max_fail_percentage = val_dict_get(d, "max_fail_percentage");
+	p->ignore_unreachable = val_dict_get(d, "ignore_unreachable");
+	p->throttle = val_dict_get(d, "throttle");
+	p->gather_subset = val_dict_get(d, "gather_subset");
+	if ((v = val_dict_get(d, "strategy")) != NULL) {
+		const char *st = str_of(a, v, "strategy", err);
+
+		if (st == NULL)
+			return -1;
+		if (strcmp(st, "free") == 0)
+			p->strategy_free = true;
+		else if (strcmp(st, "linear") != 0)
+			return err_set(err, &v->pos, "invalid play strategy "
+			    "specified: %s (muster has linear and free)", st);
+	}
+	if (p->max_fail_percentage != NULL &&
+	    !val_is_number(p->max_fail_percentage) &&
+	    !(p->max_fail_percentage->type == VAL_STR &&
+	    tmpl_is_template(p->max_fail_percentage->u.str.s,
+	    p->max_fail_percentage->u.str.len)))
+		return err_set(err, &p->max_fail_percentage->pos,
+		    "max_fail_percentage must be a number");
 	cx.tags = p->tags;
 	if (compile_tasks(&cx, val_dict_get(d, "handlers"), "handlers", true,
 	    &p->handlers, &p->nhandlers, err) < 0 ||
@@ -911,6 +1010,17 @@ compile_play(struct arena *a, struct value *d, struct playbook *pb,
 		memcpy(p->tasks + npre + nmain, post, npost * sizeof(*post));
 	p->npre = npre;
 	p->npost = npost;
+	/* Play keywords every task inherits unless it sets its own. */
+	struct task pt = { 0 };
+	pt.check_mode = val_dict_get(d, "check_mode");
+	pt.diff = val_dict_get(d, "diff");
+	pt.no_log = val_truthy(val_dict_get(d, "no_log"));
+	inherit_block(a, &pt, p->tasks, p->ntasks);
+	inherit_block(a, &pt, p->handlers, p->nhandlers);
+	p->remote_user = val_dict_get(d, "remote_user");
+	if (p->remote_user != NULL && p->remote_user->type != VAL_STR)
+		return err_set(err, &p->remote_user->pos, "remote_user must "
+		    "be a string");
 	return push_play(a, pb, p);
 }
 

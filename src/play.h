@@ -64,6 +64,12 @@ struct task {
 	struct value		*iwhen;		/* inherited when (role, include) */
 	struct value		*environment;	/* dict or template, or NULL */
 	struct value		*delegate_to;	/* host name (template), or NULL */
+	bool			 delegate_facts;	/* facts go to the delegate */
+	struct value		*any_errors_fatal;	/* NULL: inherited */
+	struct value		*ignore_unreachable;	/* NULL: inherited */
+	struct value		*throttle;	/* max hosts at once, or NULL */
+	struct value		*diff;		/* NULL: the run's --diff */
+	struct value		*loop_pause;	/* loop_control.pause seconds */
 	const char		*include;	/* include_tasks: the file; the
 						   tasks are in block */
 	/* block/rescue/always: mod is NULL and these are set */
@@ -89,6 +95,13 @@ struct play {
 	struct value		*become_method;
 	struct value		*environment;
 	struct value		*serial;	/* number, "30%", or a list */
+	bool			 strategy_free;	/* strategy: free */
+	struct value		*remote_user;	/* or NULL */
+	struct value		*any_errors_fatal;
+	struct value		*max_fail_percentage;	/* or NULL */
+	struct value		*ignore_unreachable;
+	struct value		*throttle;
+	struct value		*gather_subset;	/* list, or NULL */
 };
 
 struct playbook {

@@ -139,6 +139,7 @@ target_init(struct target *t, const char *name, const struct value *vars,
 		co.user = var_str(t, "ansible_ssh_user");
 	if (co.user == NULL)
 		co.user = o->remote_user;
+	t->user = co.user;
 	co.identity_file = var_str(t, "ansible_ssh_private_key_file");
 	if (co.identity_file == NULL)
 		co.identity_file = var_str(t, "ansible_private_key_file");

@@ -17,6 +17,7 @@ struct target {
 	const char		*name;
 	const struct value	*vars;		/* merged inventory vars */
 	struct conn		*conn;
+	const char		*user;		/* the login user, or NULL */
 	struct become		 become;
 	bool			 unreachable;	/* stays so for the run */
 	struct arena		 arena;		/* strings of this target */

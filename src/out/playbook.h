@@ -36,6 +36,8 @@ void	out_pb_result(struct strbuf *, const char *host, enum host_status,
 	    const char *item, const struct value *result, bool verbose,
 	    bool is_debug);
 void	out_pb_ignoring(struct strbuf *);
+/* A result's "diff" (a dict or a list of them) as --diff shows it. */
+void	out_pb_diff(struct strbuf *, const struct value *diff);
 void	out_pb_recap(struct strbuf *, struct host_stats *, size_t n);
 
 #endif
