@@ -70,6 +70,21 @@ conn_new(const struct conn_opts *o)
 	return c;
 }
 
+struct conn *
+conn_new_at(const struct conn *c, const char *address)
+{
+	struct conn_opts o = c->o;
+
+	o.address = address;
+	return conn_new(&o);
+}
+
+const char *
+conn_address(const struct conn *c)
+{
+	return c->o.address != NULL ? c->o.address : c->o.name;
+}
+
 void
 conn_close(struct conn *c)
 {

@@ -75,6 +75,13 @@ struct conn;
 int		 conn_global_init(void);
 struct conn	*conn_new(const struct conn_opts *);	/* copies opts */
 void		 conn_free(struct conn *);		/* closes too */
+/*
+ * A new, unopened connection with c's settings but another address: a host
+ * whose address a task changes (static_ip) is checked there on a new session.
+ */
+struct conn	*conn_new_at(const struct conn *c, const char *address);
+/* The address it connects to (ansible_host, else the name). */
+const char	*conn_address(const struct conn *);
 int		 conn_open(struct conn *, struct err *);	/* idempotent */
 void		 conn_close(struct conn *);
 bool		 conn_dead(const struct conn *);

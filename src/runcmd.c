@@ -54,8 +54,8 @@ glob_exists(struct task_ctx *ctx, const char *path, bool *exists,
 	return rc;
 }
 
-static void
-add_env(struct strbuf *cmd, const struct value *env)
+void
+runcmd_add_env(struct strbuf *cmd, const struct value *env)
 {
 	size_t i;
 
@@ -137,7 +137,7 @@ runcmd(struct task_ctx *ctx, const struct value *args, enum runcmd_kind kind,
 	}
 	/* check mode: decided below, once the command is known */
 
-	add_env(&cmd, ctx->env);
+	runcmd_add_env(&cmd, ctx->env);
 	if (chdir != NULL) {
 		sb_adds(&cmd, "cd ");
 		sh_quote(&cmd, chdir);

@@ -16,6 +16,8 @@ enum runcmd_kind {
 
 int	runcmd(struct task_ctx *, const struct value *args, enum runcmd_kind,
 	    struct result *, struct err *);
+/* Append "export K=V; " for each variable of a task's environment. */
+void	runcmd_add_env(struct strbuf *, const struct value *env);
 /* Quote a path for the shell but leave glob characters active. */
 void	sh_quote_glob(struct strbuf *, const char *);
 
