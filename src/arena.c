@@ -129,3 +129,23 @@ arena_printf(struct arena *a, const char *fmt, ...)
 	va_end(ap);
 	return p;
 }
+
+void
+arena_adopt(struct arena *dst, struct arena *src)
+{
+	struct arena_chunk *tail = src->head;
+
+	if (tail == NULL)
+		return;
+	while (tail->next != NULL)
+		tail = tail->next;
+	/* behind dst's current chunk, which keeps serving small blocks */
+	if (dst->head == NULL)
+		dst->head = src->head;
+	else {
+		tail->next = dst->head->next;
+		dst->head->next = src->head;
+	}
+	dst->total += src->total;
+	arena_init(src);
+}

@@ -21,6 +21,8 @@ struct arena {
 
 void	 arena_init(struct arena *);
 void	 arena_release(struct arena *);
+/* Move src's blocks into dst (they live until dst is released). */
+void	 arena_adopt(struct arena *dst, struct arena *src);
 void	*arena_alloc(struct arena *, size_t);		/* zeroed, aligned */
 /* Resize p (old bytes) to n bytes; copies when it cannot grow in place. */
 void	*arena_realloc(struct arena *, void *p, size_t old, size_t n);

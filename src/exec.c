@@ -9,6 +9,7 @@
  * so workers only ever read shared data.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,7 @@ struct run {
 	size_t			 nactive;
 	bool			 quiet;		/* meta tasks print nothing */
 	bool			 started;	/* --start-at-task reached */
+	bool			 free;		/* a host's own walk (strategy free) */
 	bool			 break_play;	/* any_errors_fatal, max_fail_% */
 	bool			 stop_playbook;	/* no later play runs */
 	size_t			 batch_size;
@@ -94,6 +96,7 @@ struct job {
 	bool			 unreach_ignored;	/* ignore_unreachable */
 	bool			 diff;		/* the module's diff mode */
 	bool			 show_diff;	/* --diff, or diff: true */
+	const char		*kind;		/* "TASK", "RUNNING HANDLER" */
 	bool			 notify;
 	bool			 is_setup;
 	struct value		*reg;		/* the registered result */
@@ -819,6 +822,35 @@ print_warnings(const struct value *res)
 			print_warnings(items->u.list->items[i]);
 }
 
+/*
+ * Output of a task.  Linear: the banner came first, so print.  Free: hosts
+ * walk on their own threads, so a host's lines go out whole, after the
+ * task's banner unless that was the last banner printed (Ansible's free
+ * strategy shows a banner again when another task's lines came between).
+ */
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static const struct task *last_banner;
+
+static void
+emit(struct run *r, const struct task *t, const char *kind, const char *text)
+{
+	pthread_mutex_lock(&out_lock);
+	if (r->free && t != NULL && last_banner != t) {
+		struct strbuf sb = STRBUF_INIT;
+
+		out_pb_banner(&sb, kind, t->role != NULL && t->mod != NULL ?
+		    arena_printf(&r->a, "%s : %s", t->role->name,
+		    task_display_name(t)) : t->mod == NULL && t->name == NULL ?
+		    "include_tasks" : task_display_name(t));
+		fputs(sb.buf, stdout);
+		sb_release(&sb);
+		last_banner = t;
+	}
+	fputs(text, stdout);
+	fflush(stdout);
+	pthread_mutex_unlock(&out_lock);
+}
+
 static void
 job_done(void *ud, size_t i)
 {
@@ -827,8 +859,7 @@ job_done(void *ud, size_t i)
 	if (j->run->quiet)
 		return;
 	print_warnings(j->reg);
-	fputs(j->out.buf, stdout);
-	fflush(stdout);
+	emit(j->run, j->t, j->kind, j->out.buf);
 }
 
 static void
@@ -840,7 +871,8 @@ set_host_var(struct run *r, struct hstate *h, struct value *dst,
 	/* Keys too: the job's scratch arena goes away after this. */
 	key = val_copy(&r->a, key);
 	val_dict_setv(&r->a, dst, key, c);
-	val_dict_setv(&r->a, h->hv, key, c);
+	if (!r->free)
+		val_dict_setv(&r->a, h->hv, key, c);
 }
 
 static struct hstate *host_state(struct run *, struct inv_host *);
@@ -922,7 +954,9 @@ apply(struct run *r, struct job *j)
 			if (af == NULL) {
 				af = val_new_dict(&r->a);
 				val_dict_set(&r->a, fh->facts, "ansible_facts", af);
-				val_dict_set(&r->a, fh->hv, "ansible_facts", af);
+				if (!r->free)
+					val_dict_set(&r->a, fh->hv,
+					    "ansible_facts", af);
 			}
 			struct value *c = val_copy(&r->a, v);
 			key = val_copy(&r->a, key);
@@ -932,7 +966,8 @@ apply(struct run *r, struct job *j)
 				    "ansible_%s", key->u.str.s);
 
 				val_dict_setv(&r->a, fh->facts, pk, c);
-				val_dict_setv(&r->a, fh->hv, pk, c);
+				if (!r->free)
+					val_dict_setv(&r->a, fh->hv, pk, c);
 			}
 		}
 	}
@@ -1068,6 +1103,7 @@ run_task(struct run *r, const struct task *t, const struct inherit *inh,
 		jobs[n].h = h;
 		jobs[n].t = t;
 		jobs[n].inh = inh;
+		jobs[n].kind = kind;
 		arena_init(&jobs[n].scratch);
 		sb_init(&jobs[n].out);
 		n++;
@@ -1078,7 +1114,7 @@ run_task(struct run *r, const struct task *t, const struct inherit *inh,
 		free(jobs);
 		return;
 	}
-	if (!r->quiet && (printed == NULL || !*printed)) {
+	if (!r->quiet && !r->free && (printed == NULL || !*printed)) {
 		struct strbuf sb = STRBUF_INIT;
 
 		out_pb_banner(&sb, kind, t->role != NULL ? arena_printf(&r->a,
@@ -1249,7 +1285,8 @@ run_meta(struct run *r, const struct task *t, const struct inherit *inh,
 		if (!host_live(h, inh))
 			continue;
 		ok = host_when(r, h, t, inh);
-		out_pb_banner(&sb, kind, task_display_name(t));
+		if (!r->free)
+			out_pb_banner(&sb, kind, task_display_name(t));
 		if (!ok) {
 			sb_addf(&sb, "skipping: [%s]\n", h->ih->name);
 			continue;
@@ -1261,10 +1298,11 @@ run_meta(struct run *r, const struct task *t, const struct inherit *inh,
 				r->active[k]->ended = true;
 		else if (strcmp(d, "clear_facts") == 0) {
 			h->facts = val_new_dict(&r->a);
-			val_dict_del(h->hv, "ansible_facts");
+			if (!r->free)
+				val_dict_del(h->hv, "ansible_facts");
 		}
 	}
-	fputs(sb.buf, stdout);
+	emit(r, t, kind, sb.buf);
 	sb_release(&sb);
 	free(hs);
 	if (strcmp(d, "flush_handlers") == 0)
@@ -1283,8 +1321,9 @@ run_include(struct run *r, const struct task *inc, const struct inherit *inh,
 	bool *save = xcalloc(r->nactive + 1, sizeof(*save));
 	size_t taken = 0, considered = 0;
 
-	out_pb_banner(&sb, kind, inc->name != NULL ? inc->name :
-	    "include_tasks");
+	if (!r->free)
+		out_pb_banner(&sb, kind, inc->name != NULL ? inc->name :
+		    "include_tasks");
 	for (size_t i = 0; i < r->nactive; i++) {
 		struct hstate *h = r->active[i];
 		bool ok;
@@ -1307,7 +1346,7 @@ run_include(struct run *r, const struct task *inc, const struct inherit *inh,
 	if (taken > 0)
 		sb_addf(&sb, "included: %s for %s\n", inc->include, hosts.buf);
 	if (considered > 0)
-		fputs(sb.buf, stdout);
+		emit(r, inc, kind, sb.buf);
 	sb_release(&sb);
 	sb_release(&hosts);
 	if (taken > 0)
@@ -1452,7 +1491,7 @@ handler_matches(const struct task *hd, struct value *notified)
 	return false;
 }
 
-static const struct task *cur_handler;
+static _Thread_local const struct task *cur_handler;
 
 static bool
 filter_notified(struct hstate *h)
@@ -1565,6 +1604,99 @@ play_user(struct run *r, struct hstate *h, const struct play *p)
 	target_init(&h->target, h->ih->name, hv, &po);
 }
 
+/* A batch of hosts through the play: facts, the three sections. */
+static void
+run_batch(struct run *r, struct play *p)
+{
+	struct inherit inh = { 0 };
+
+	if (p->gather_facts) {
+		struct task *gt = arena_alloc(&r->a, sizeof(*gt));
+
+		gt->name = "Gathering Facts";
+		gt->action = "setup";
+		gt->mod = mod_find("setup");
+		gt->args = val_new_dict(&r->a);
+		gt->loop_var = "item";
+		gt->tags = val_new_list(&r->a);
+		val_list_push(&r->a, gt->tags, val_new_str(&r->a, "always"));
+		run_task(r, gt, &inh, "TASK", NULL, NULL);
+	}
+	run_tasks(r, p->tasks, p->npre, &inh, "TASK");
+	flush_handlers(r);
+	run_tasks(r, p->tasks + p->npre, p->ntasks - p->npre - p->npost, &inh,
+	    "TASK");
+	flush_handlers(r);
+	run_tasks(r, p->tasks + p->ntasks - p->npost, p->npost, &inh, "TASK");
+	flush_handlers(r);
+}
+
+/* One host's walk through the play (strategy free). */
+struct walker {
+	struct run	 run;		/* a copy: this host only, own arena */
+	struct hstate	*h;
+};
+
+static void
+walker_work(void *ud, size_t i)
+{
+	struct walker *w = &((struct walker *)ud)[i];
+
+	w->run.active = &w->h;
+	w->run.nactive = 1;
+	run_batch(&w->run, w->run.play);
+}
+
+static void
+walker_done(void *ud, size_t i)
+{
+	(void)ud;
+	(void)i;
+}
+
+/*
+ * strategy: free.  Every host walks the play on its own thread, never
+ * waiting for the others.  Its register/set_fact/facts stay its own (no
+ * other thread reads them); hostvars, which other hosts' templates read,
+ * take them when the play ends, so no thread ever sees a dict changing.
+ */
+static void
+run_free(struct run *r, struct play *p)
+{
+	struct walker *ws = xcalloc(r->nactive + 1, sizeof(*ws));
+	size_t n = r->nactive;
+
+	(void)p;
+	for (size_t i = 0; i < n; i++) {
+		ws[i].run = *r;
+		ws[i].run.free = true;
+		arena_init(&ws[i].run.a);
+		ws[i].h = r->active[i];
+	}
+	last_banner = NULL;
+	if (pool_run(n, run_setup_forks(r->o, n), walker_work, walker_done,
+	    ws) < 0) {
+		fprintf(stderr, "ERROR! cannot start worker threads: %s\n",
+		    strerror(errno));
+		exit(EXIT_INPUT);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct hstate *h = ws[i].h;
+		struct value *srcs[2] = { h->facts, h->setfacts };
+
+		for (int k = 0; k < 2; k++)
+			for (size_t q = 0; q < srcs[k]->u.dict->n; q++)
+				val_dict_setv(&r->a, h->hv,
+				    srcs[k]->u.dict->ent[q].key,
+				    srcs[k]->u.dict->ent[q].val);
+		if (ws[i].run.stop_playbook)
+			r->stop_playbook = true;
+		/* the walk's values live on: its arena joins the run's */
+		arena_adopt(&r->a, &ws[i].run.a);
+	}
+	free(ws);
+}
+
 static int
 run_play(struct run *r, struct play *p)
 {
@@ -1575,7 +1707,6 @@ run_play(struct run *r, struct play *p)
 	struct varscope s = { 0 };
 	struct tmpl_env env = { varscope_get, &s, TMPL_ANSIBLE, r->pb.dir };
 	struct strbuf sb = STRBUF_INIT;
-	struct inherit inh = { 0 };
 
 	r->play = p;
 	varscope_push(&s, r->rs.extra_vars);
@@ -1643,25 +1774,10 @@ run_play(struct run *r, struct play *p)
 		for (size_t i = 0; i < size; i++)
 			val_list_push(&r->a, r->magic.play_batch,
 			    val_new_str(&r->a, r->active[i]->ih->name));
-		if (p->gather_facts) {
-			struct task *gt = arena_alloc(&r->a, sizeof(*gt));
-
-			gt->name = "Gathering Facts";
-			gt->action = "setup";
-			gt->mod = mod_find("setup");
-			gt->args = val_new_dict(&r->a);
-			gt->loop_var = "item";
-			gt->tags = val_new_list(&r->a);
-			val_list_push(&r->a, gt->tags, val_new_str(&r->a, "always"));
-			run_task(r, gt, &inh, "TASK", NULL, NULL);
-		}
-		run_tasks(r, p->tasks, p->npre, &inh, "TASK");
-		flush_handlers(r);
-		run_tasks(r, p->tasks + p->npre, p->ntasks - p->npre - p->npost, &inh,
-		    "TASK");
-		flush_handlers(r);
-		run_tasks(r, p->tasks + p->ntasks - p->npost, p->npost, &inh, "TASK");
-		flush_handlers(r);
+		if (p->strategy_free)
+			run_free(r, p);
+		else
+			run_batch(r, p);
 		if (r->break_play)
 			break;
 		/* a batch that failed whole ends the playbook */
