@@ -300,6 +300,7 @@ run_once(struct job *j, struct varscope *scope, const struct tmpl_env *env,
 		.a = a,
 		.conn = h->target.conn,
 		.host = h->ih->name,
+		.task_name = task_display_name(t),
 		.become = &h->target.become,
 		.vars = NULL,
 		.check_mode = j->run->o->check,
@@ -1066,7 +1067,8 @@ fail_fast(struct run *r, const struct task *t, struct job *jobs, size_t n)
 		    jobs[i].h->dead) || (jobs[i].status == HS_UNREACHABLE &&
 		    !jobs[i].unreach_ignored))
 			bad++;
-	if (bad > 0 && !ign && (t->run_once || (aef != NULL &&
+	if (bad > 0 && !ign && (t->run_once || (t->mod != NULL &&
+	    (t->mod->flags & MODULE_BYPASS_HOST_LOOP)) || (aef != NULL &&
 	    play_bool(r, aef)))) {
 		break_play(r);
 		return;
@@ -1107,7 +1109,7 @@ run_task(struct run *r, const struct task *t, const struct inherit *inh,
 		arena_init(&jobs[n].scratch);
 		sb_init(&jobs[n].out);
 		n++;
-		if (t->run_once)
+		if (t->run_once || (t->mod->flags & MODULE_BYPASS_HOST_LOOP))
 			break;
 	}
 	if (n == 0) {

@@ -59,12 +59,14 @@ enum module_flags {
 	MODULE_RAW_PARAMS = 1 << 3,	/* free-form text in _raw_params */
 	MODULE_NO_HOST = 1 << 4,	/* needs no connection (debug...) */
 	MODULE_ANY_ARGS = 1 << 5,	/* takes any keys (set_fact) */
+	MODULE_BYPASS_HOST_LOOP = 1 << 6,	/* once for the play (pause) */
 };
 
 struct task_ctx {
 	struct arena		*a;		/* scratch for this host-task */
 	struct conn		*conn;
 	const char		*host;		/* inventory_hostname */
+	const char		*task_name;	/* as the banner shows it */
 	const struct become	*become;
 	const struct value	*env;		/* environment dict, or NULL */
 	const struct value	*vars;		/* the host's variables, or NULL */
@@ -126,6 +128,8 @@ int		 res_fail(struct task_ctx *, struct result *, const char *, ...)
 /* Fill rc/stdout/stderr/stdout_lines/stderr_lines/start/end/delta. */
 void		 res_set_cmd(struct task_ctx *, struct result *,
 		    const struct conn_result *);
+/* Python's str(datetime.datetime.now()) for epoch seconds t. */
+struct value	*res_timestamp(struct arena *, double t);
 /* Copy the flags into v (changed, failed, msg...) before register/output. */
 void		 res_finish(struct task_ctx *, struct result *);
 

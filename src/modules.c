@@ -5,9 +5,10 @@
 
 extern const struct module module_assert, module_blockinfile, module_command,
     module_copy, module_debug, module_fail, module_file, module_include_vars,
-    module_kubeadm, module_kubectl, module_lineinfile, module_meta, module_ping,
-    module_raw, module_replace, module_set_fact, module_setup, module_shell,
-    module_stat, module_static_ip, module_swap, module_template;
+    module_kubeadm, module_kubectl, module_lineinfile, module_meta,
+    module_pause, module_ping, module_raw, module_replace, module_set_fact,
+    module_setup, module_shell, module_stat, module_static_ip, module_swap,
+    module_template;
 
 static const struct module *const modules[] = {
 	&module_assert,
@@ -22,6 +23,7 @@ static const struct module *const modules[] = {
 	&module_kubectl,
 	&module_lineinfile,
 	&module_meta,
+	&module_pause,
 	&module_ping,
 	&module_raw,
 	&module_replace,

@@ -63,8 +63,8 @@ lines_of(struct arena *a, const char *s, size_t n)
 }
 
 /* Python's str(datetime.datetime.now()). */
-static struct value *
-timestamp(struct arena *a, double t)
+struct value *
+res_timestamp(struct arena *a, double t)
 {
 	time_t sec = (time_t)t;
 	struct tm tm;
@@ -106,8 +106,8 @@ res_set_cmd(struct task_ctx *ctx, struct result *res,
 	res_set(ctx, res, "stdout", val_new_strn(a, cr->out.buf, olen));
 	res_set(ctx, res, "stderr", val_new_strn(a, cr->err.buf, elen));
 	if (cr->start > 0) {
-		res_set(ctx, res, "start", timestamp(a, cr->start));
-		res_set(ctx, res, "end", timestamp(a, cr->end));
+		res_set(ctx, res, "start", res_timestamp(a, cr->start));
+		res_set(ctx, res, "end", res_timestamp(a, cr->end));
 		res_set(ctx, res, "delta", delta(a, cr->end - cr->start));
 	}
 	res_set(ctx, res, "stdout_lines", lines_of(a, cr->out.buf, olen));

@@ -52,8 +52,8 @@ while IFS='|' read -r pb args inv mode; do
   [ -n "$pb" ] || continue
   inv=${inv:-hosts}
   n=$((n+1))
-  /usr/bin/ansible-playbook -i "$inv" "$pb" $args >"$tmp/a" 2>"$tmp/ae"; arc=$?
-  "$MUSTER" -i "$inv" "$pb" $args >"$tmp/m" 2>"$tmp/me"; mrc=$?
+  /usr/bin/ansible-playbook -i "$inv" "$pb" $args </dev/null >"$tmp/a" 2>"$tmp/ae"; arc=$?
+  "$MUSTER" -i "$inv" "$pb" $args </dev/null >"$tmp/m" 2>"$tmp/me"; mrc=$?
   norm "$tmp/a" "${mode:-}" >"$tmp/an"; norm "$tmp/m" "${mode:-}" >"$tmp/mn"
   if [ $arc = $mrc ] && diff -u "$tmp/an" "$tmp/mn" >"$tmp/d"; then
     echo "ok $n - $pb $args: same output, recap and exit code ($arc)"
@@ -92,6 +92,7 @@ cases/misc_kw.yml||hosts4
 cases/diff.yml|--diff|hosts4
 cases/diff.yml|--diff --check|hosts4
 cases/free.yml||hosts4|lines
+cases/pause.yml||hosts4
 cases/free.yml|-f 1|hosts4|lines
 CASES
 # free: w2 finishes the play while w1 still sleeps (linear would wait)
