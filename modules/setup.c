@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fnmatch.h>
+
 #include "module.h"
 
 static const struct arg_spec setup_args[] = {
@@ -203,6 +205,127 @@ date_time(struct task_ctx *ctx, struct value *f, struct kv *kv)
 	val_dict_set(ctx->a, f, "date_time", d);
 }
 
+static const char *const hardware_keys[] = { "processor_vcpus",
+	"processor_cores", "memtotal_mb", "memfree_mb", "swaptotal_mb",
+	"swapfree_mb", NULL };
+static const char *const network_keys[] = { "interfaces", "default_ipv4",
+	"all_ipv4_addresses", NULL };
+static const char *const subsets[] = { "all", "min", "hardware", "network",
+	"virtual", "ohai", "facter", NULL };
+
+static bool
+in_list(const char *s, const char *const *l)
+{
+	for (size_t i = 0; l[i] != NULL; i++)
+		if (strcmp(l[i], s) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * gather_subset as Ansible resolves it: names add, "!name" removes, a
+ * list of removals alone leaves the minimal set, and "min" stays unless
+ * "!min".  Every fact
+ * muster gathers is min, hardware or network.
+ */
+static int
+subset(struct task_ctx *ctx, const struct value *list, bool *hw, bool *net,
+    bool *min, struct result *res)
+{
+	bool any_pos = false, all = false, no_all = false, no_hw = false,
+	    no_net = false;
+
+	*hw = *net = false;
+	*min = true;
+	for (size_t i = 0; list != NULL && i < list->u.list->n; i++) {
+		struct strbuf sb = STRBUF_INIT;
+		const char *n;
+		bool neg;
+
+		val_str(&sb, list->u.list->items[i]);
+		n = sb.buf;
+		neg = n[0] == '!';
+		if (neg)
+			n++;
+		if (!in_list(n, subsets)) {
+			res_fail(ctx, res, "Bad subset '%s' given to Ansible. "
+			    "gather_subset options allowed: all, all_ipv4_addresses, "
+			    "all_ipv6_addresses, hardware, network, virtual, ohai, "
+			    "facter, min", n);
+			sb_release(&sb);
+			return -1;
+		}
+		if (!neg)
+			any_pos = true;
+		if (!strcmp(n, "all"))
+			*(neg ? &no_all : &all) = true;
+		else if (!strcmp(n, "min"))
+			*min = !neg;
+		else if (!strcmp(n, "hardware"))
+			*(neg ? &no_hw : hw) = true;
+		else if (!strcmp(n, "network"))
+			*(neg ? &no_net : net) = true;
+		sb_release(&sb);
+	}
+	/* only exclusions leave the minimal set (Ansible 2.14) */
+	if (all && !no_all)
+		*hw = *net = true;
+	(void)any_pos;
+	if (no_hw)
+		*hw = false;
+	if (no_net)
+		*net = false;
+	return 0;
+}
+
+/* Keep the facts the subset and the filter (fnmatch on ansible_x) allow. */
+static struct value *
+select_facts(struct task_ctx *ctx, struct value *f, bool hw, bool net,
+    bool min, const struct value *filter)
+{
+	struct value *out = val_new_dict(ctx->a);
+	const struct value *ifs = val_dict_get(f, "interfaces");
+
+	for (size_t i = 0; i < f->u.dict->n; i++) {
+		const char *k = f->u.dict->ent[i].key->u.str.s;
+		bool is_net = in_list(k, network_keys);
+		bool keep;
+
+		for (size_t q = 0; !is_net && ifs != NULL &&
+		    ifs->type == VAL_LIST && q < ifs->u.list->n; q++)
+			is_net = val_is_str(ifs->u.list->items[q], k);
+		if (!strcmp(k, "gather_subset") || !strcmp(k, "module_setup"))
+			keep = true;	/* whatever the subset; the filter counts */
+		else if (in_list(k, hardware_keys))
+			keep = hw;
+		else if (is_net)
+			keep = net;
+		else
+			keep = min;
+		for (size_t q = 0; keep && filter != NULL &&
+		    filter->type == VAL_LIST && filter->u.list->n > 0; q++) {
+			struct strbuf pat = STRBUF_INIT;
+			char *name = arena_printf(ctx->a, "ansible_%s", k);
+			bool m;
+
+			if (q == filter->u.list->n) {
+				keep = false;
+				break;
+			}
+			val_str(&pat, filter->u.list->items[q]);
+			m = fnmatch(pat.buf, name, 0) == 0 ||
+			    fnmatch(pat.buf, k, 0) == 0;
+			sb_release(&pat);
+			if (m)
+				break;
+		}
+		if (keep)
+			val_dict_setv(ctx->a, out, f->u.dict->ent[i].key,
+			    f->u.dict->ent[i].val);
+	}
+	return out;
+}
+
 static int
 setup_run(struct task_ctx *ctx, const struct value *args, struct result *res,
     struct err *err)
@@ -211,8 +334,11 @@ setup_run(struct task_ctx *ctx, const struct value *args, struct result *res,
 	struct kv kv;
 	struct value *f;
 	int rc;
+	bool hw, net, min;
+	const struct value *gs = val_dict_get(args, "gather_subset");
 
-	(void)args;
+	if (subset(ctx, gs, &hw, &net, &min, res) < 0)
+		return 0;
 	conn_result_init(&cr);
 	rc = conn_exec(ctx->conn, script, ctx->become, NULL, 0, &cr, err);
 	if (rc < 0) {
@@ -304,6 +430,10 @@ setup_run(struct task_ctx *ctx, const struct value *args, struct result *res,
 		val_dict_set(ctx->a, f, "machine_id", str(ctx, get(&kv,
 		    "machine_id", "")));
 	date_time(ctx, f, &kv);
+	val_dict_set(ctx->a, f, "gather_subset", gs != NULL ? (struct value *)gs :
+	    val_new_list(ctx->a));
+	val_dict_set(ctx->a, f, "module_setup", &val_true);
+	f = select_facts(ctx, f, hw, net, min, val_dict_get(args, "filter"));
 	res_set(ctx, res, "ansible_facts", f);
 	return 0;
 }

@@ -10,9 +10,12 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +48,7 @@ struct hstate {
 	bool			 ended;		/* meta: end_host / end_play */
 	bool			 excluded;	/* not in the current include */
 	bool			 failed_batch;	/* failed in this serial batch */
+	bool			 facts_cached;	/* fresh facts from the cache */
 	struct value		*failed_task;	/* for rescue */
 	struct value		*failed_result;
 };
@@ -878,6 +882,164 @@ set_host_var(struct run *r, struct hstate *h, struct value *dst,
 
 static struct hstate *host_state(struct run *, struct inv_host *);
 
+/*
+ * The facts cache, Ansible's jsonfile plugin and settings:
+ * ANSIBLE_CACHE_PLUGIN=jsonfile, ANSIBLE_CACHE_PLUGIN_CONNECTION=DIR,
+ * ANSIBLE_CACHE_PLUGIN_TIMEOUT (seconds, default 86400, 0 never expires),
+ * ANSIBLE_CACHE_PLUGIN_PREFIX; ANSIBLE_GATHERING=smart skips hosts whose
+ * cached facts are fresh.  One JSON file a host ({"ansible_x": ...}),
+ * written atomically after each gather, read when the host first shows up.
+ */
+static const char *
+cache_dir(void)
+{
+	const char *p = getenv("ANSIBLE_CACHE_PLUGIN");
+	const char *d = getenv("ANSIBLE_CACHE_PLUGIN_CONNECTION");
+
+	if (p == NULL || (strcmp(p, "jsonfile") != 0 &&
+	    strcmp(p, "ansible.builtin.jsonfile") != 0) || d == NULL ||
+	    *d == '\0')
+		return NULL;
+	return d;
+}
+
+static bool
+cache_smart(void)
+{
+	const char *g = getenv("ANSIBLE_GATHERING");
+
+	return cache_dir() != NULL && g != NULL && strcmp(g, "smart") == 0;
+}
+
+static bool
+filter_no_cached_facts(struct hstate *h)
+{
+	return !h->facts_cached;
+}
+
+static char *
+cache_path(struct arena *a, const char *host)
+{
+	const char *pre = getenv("ANSIBLE_CACHE_PLUGIN_PREFIX");
+
+	return arena_printf(a, "%s/%s%s", cache_dir(), pre != NULL ? pre : "",
+	    host);
+}
+
+/* Facts (unprefixed keys) into h: ansible_facts.x and ansible_x. */
+static void
+set_facts(struct run *r, struct hstate *h, const struct value *f)
+{
+	struct value *af = val_dict_get(h->facts, "ansible_facts");
+
+	if (af == NULL) {
+		af = val_new_dict(&r->a);
+		val_dict_set(&r->a, h->facts, "ansible_facts", af);
+		if (!r->free)
+			val_dict_set(&r->a, h->hv, "ansible_facts", af);
+	}
+	for (size_t k = 0; k < f->u.dict->n; k++) {
+		struct value *key = val_copy(&r->a, f->u.dict->ent[k].key);
+		struct value *c = val_copy(&r->a, f->u.dict->ent[k].val);
+
+		val_dict_setv(&r->a, af, key, c);
+		if (key->type == VAL_STR) {
+			struct value *pk = val_new_strf(&r->a, "ansible_%s",
+			    key->u.str.s);
+
+			val_dict_setv(&r->a, h->facts, pk, c);
+			if (!r->free)
+				val_dict_setv(&r->a, h->hv, pk, c);
+		}
+	}
+}
+
+static void
+cache_load(struct run *r, struct hstate *h)
+{
+	const char *t = getenv("ANSIBLE_CACHE_PLUGIN_TIMEOUT");
+	long ttl = t != NULL ? strtol(t, NULL, 10) : 86400;
+	struct arena a = ARENA_INIT;
+	char *buf = NULL;
+	size_t len = 0;
+	struct err err = ERR_INIT;
+	struct value *v, *f;
+	struct stat st;
+	const char *path;
+
+	if (cache_dir() == NULL)
+		return;
+	path = cache_path(&a, h->ih->name);
+	if (stat(path, &st) < 0 || (ttl > 0 && st.st_mtime + ttl < time(NULL)) ||
+	    read_file(path, &buf, &len) < 0 ||
+	    (v = json_parse(&a, path, buf, len, &err)) == NULL ||
+	    v->type != VAL_DICT) {
+		free(buf);
+		arena_release(&a);
+		return;
+	}
+	f = val_new_dict(&a);
+	for (size_t k = 0; k < v->u.dict->n; k++) {
+		struct value *key = v->u.dict->ent[k].key;
+
+		if (val_is_str(key, "_ansible_facts_gathered"))
+			h->facts_cached = val_truthy(v->u.dict->ent[k].val);
+		else if (key->type == VAL_STR &&
+		    strncmp(key->u.str.s, "ansible_", 8) == 0)
+			val_dict_set(&a, f, key->u.str.s + 8,
+			    v->u.dict->ent[k].val);
+		else
+			val_dict_setv(&a, f, key, v->u.dict->ent[k].val);
+	}
+	set_facts(r, h, f);
+	free(buf);
+	arena_release(&a);
+}
+
+static void
+cache_save(struct run *r, struct hstate *h, const struct value *f)
+{
+	static const struct json_opts o = { 4, true, false };
+	struct arena a = ARENA_INIT;
+	struct value *out = val_new_dict(&a);
+	struct strbuf sb = STRBUF_INIT, tmp = STRBUF_INIT;
+	const char *path;
+	FILE *fp;
+
+	(void)r;
+	if (cache_dir() == NULL)
+		return;
+	int fd;
+
+	/* Ansible's layout: ansible_x, a few bare keys, the gathered mark */
+	val_dict_set(&a, out, "_ansible_facts_gathered", &val_true);
+	for (size_t k = 0; k < f->u.dict->n; k++) {
+		struct value *key = f->u.dict->ent[k].key;
+
+		if (val_is_str(key, "gather_subset") ||
+		    val_is_str(key, "module_setup"))
+			val_dict_setv(&a, out, key, f->u.dict->ent[k].val);
+		else if (key->type == VAL_STR)
+			val_dict_set(&a, out, arena_printf(&a, "ansible_%s",
+			    key->u.str.s), f->u.dict->ent[k].val);
+	}
+	json_encode(&sb, out, &o);
+	path = cache_path(&a, h->ih->name);
+	mkdir(cache_dir(), 0700);
+	sb_addf(&tmp, "%s.tmp%ld", path, (long)getpid());
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (fp == NULL || fwrite(sb.buf, 1, sb.len, fp) != sb.len ||
+	    fclose(fp) != 0 || rename(tmp.buf, path) < 0) {
+		fprintf(stderr, "[WARNING]: error in 'jsonfile' cache plugin "
+		    "while trying to write to '%s'\n", path);
+		unlink(tmp.buf);
+	}
+	sb_release(&sb);
+	sb_release(&tmp);
+	arena_release(&a);
+}
+
 /* Apply one host's job to the run's state (main thread, between tasks). */
 static void
 apply(struct run *r, struct job *j)
@@ -939,38 +1101,15 @@ apply(struct run *r, struct job *j)
 		if (dh != NULL && dh->index < r->nhs)
 			fh = host_state(r, dh);
 	}
-	if (j->new_facts != NULL) {
+	if (j->new_facts != NULL && !j->facts_are_setup) {
 		struct value *f = j->new_facts;
-		struct value *af = val_dict_get(fh->facts, "ansible_facts");
 
-		for (size_t k = 0; k < f->u.dict->n; k++) {
-			struct value *key = f->u.dict->ent[k].key;
-			struct value *v = f->u.dict->ent[k].val;
-
-			if (!j->facts_are_setup) {
-				set_host_var(r, fh, fh->setfacts, key, v);
-				continue;
-			}
-			/* facts: ansible_facts.x and ansible_x */
-			if (af == NULL) {
-				af = val_new_dict(&r->a);
-				val_dict_set(&r->a, fh->facts, "ansible_facts", af);
-				if (!r->free)
-					val_dict_set(&r->a, fh->hv,
-					    "ansible_facts", af);
-			}
-			struct value *c = val_copy(&r->a, v);
-			key = val_copy(&r->a, key);
-			val_dict_setv(&r->a, af, key, c);
-			if (key->type == VAL_STR) {
-				struct value *pk = val_new_strf(&r->a,
-				    "ansible_%s", key->u.str.s);
-
-				val_dict_setv(&r->a, fh->facts, pk, c);
-				if (!r->free)
-					val_dict_setv(&r->a, fh->hv, pk, c);
-			}
-		}
+		for (size_t k = 0; k < f->u.dict->n; k++)
+			set_host_var(r, fh, fh->setfacts, f->u.dict->ent[k].key,
+			    f->u.dict->ent[k].val);
+	} else if (j->new_facts != NULL) {
+		set_facts(r, fh, j->new_facts);
+		cache_save(r, fh, j->new_facts);
 	}
 	if (j->notify && !h->dead)
 		for (size_t k = 0; k < t->notify->u.list->n; k++)
@@ -995,6 +1134,7 @@ host_state(struct run *r, struct inv_host *ih)
 		h->hv = val_dict_get(r->hostvars, ih->name);
 		if (h->hv == NULL)	/* the implicit localhost */
 			h->hv = val_new_dict(&r->a);
+		cache_load(r, h);
 	}
 	return h;
 }
@@ -1619,10 +1759,14 @@ run_batch(struct run *r, struct play *p)
 		gt->action = "setup";
 		gt->mod = mod_find("setup");
 		gt->args = val_new_dict(&r->a);
+		if (p->gather_subset != NULL)
+			val_dict_set(&r->a, gt->args, "gather_subset",
+			    p->gather_subset);
 		gt->loop_var = "item";
 		gt->tags = val_new_list(&r->a);
 		val_list_push(&r->a, gt->tags, val_new_str(&r->a, "always"));
-		run_task(r, gt, &inh, "TASK", NULL, NULL);
+		run_task(r, gt, &inh, "TASK", NULL, cache_smart() ?
+		    filter_no_cached_facts : NULL);
 	}
 	run_tasks(r, p->tasks, p->npre, &inh, "TASK");
 	flush_handlers(r);
@@ -1910,6 +2054,79 @@ out:
 	return rc;
 }
 
+static bool
+env_true(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && (strcasecmp(v, "1") == 0 || strcasecmp(v, "yes") ==
+	    0 || strcasecmp(v, "true") == 0 || strcasecmp(v, "on") == 0 ||
+	    strcasecmp(v, "y") == 0 || strcasecmp(v, "t") == 0);
+}
+
+static int
+cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The retry file (ANSIBLE_RETRY_FILES_ENABLED, off by default as in
+ * Ansible): the failed and unreachable hosts, one a line, in
+ * PLAYBOOK.retry beside the playbook or in ANSIBLE_RETRY_FILES_SAVE_PATH;
+ * `--limit @FILE` runs them again.  Written atomically.
+ */
+static void
+write_retry(struct run *r, const char *path)
+{
+	const char **names = xcalloc(r->nhs + 1, sizeof(*names));
+	const char *dir = getenv("ANSIBLE_RETRY_FILES_SAVE_PATH");
+	const char *base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 :
+	    path;
+	const char *dot = strrchr(base, '.');
+	size_t n = 0;
+	struct strbuf file = STRBUF_INIT, tmp = STRBUF_INIT;
+	char cwd[4096];
+	FILE *f;
+
+	for (size_t i = 0; i < r->nhs; i++)
+		if (r->hs[i].target_ready && (r->hs[i].st.failed > 0 ||
+		    r->hs[i].st.unreachable > 0))
+			names[n++] = r->hs[i].ih->name;
+	if (n == 0 || !env_true("ANSIBLE_RETRY_FILES_ENABLED")) {
+		free(names);
+		return;
+	}
+	qsort(names, n, sizeof(*names), cmp_cstr);
+	if (dir != NULL && *dir != '\0')
+		sb_adds(&file, dir);
+	else if (r->pb.dir[0] == '/')
+		sb_adds(&file, r->pb.dir);
+	else if (getcwd(cwd, sizeof(cwd)) != NULL) {
+		sb_adds(&file, cwd);
+		if (strcmp(r->pb.dir, ".") != 0)
+			sb_addf(&file, "/%s", r->pb.dir);
+	}
+	sb_addf(&file, "/%.*s.retry", (int)(dot != NULL && dot != base ?
+	    (size_t)(dot - base) : strlen(base)), base);
+	sb_addf(&tmp, "%s.tmp%ld", file.buf, (long)getpid());
+	f = fopen(tmp.buf, "w");
+	if (f != NULL) {
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "%s\n", names[i]);
+		if (fclose(f) == 0 && rename(tmp.buf, file.buf) == 0)
+			printf("\tto retry, use: --limit @%s\n", file.buf);
+		else
+			unlink(tmp.buf);
+	}
+	if (f == NULL || access(file.buf, F_OK) != 0)
+		fprintf(stderr, "[WARNING]: Could not create retry file '%s'.\n",
+		    file.buf);
+	sb_release(&file);
+	sb_release(&tmp);
+	free(names);
+}
+
 /* Ansible's recap lists the hosts that have a count. */
 static bool
 stats_any(const struct host_stats *st)
@@ -1992,6 +2209,7 @@ playbook_main(struct run_opts *o, const char *path)
 				nfailed += r.hs[i].st.failed > 0;
 				nunreach += r.hs[i].st.unreachable > 0;
 			}
+		write_retry(&r, path);
 		out_pb_recap(&sb, st, n);
 		fputs(sb.buf, stdout);
 		sb_release(&sb);

@@ -95,6 +95,20 @@ cases/free.yml||hosts4|lines
 cases/pause.yml||hosts4
 cases/free.yml|-f 1|hosts4|lines
 CASES
+# the retry file, with Ansible's setting: same output, same file
+n=$((n+1))
+mkdir -p "$tmp/ra" "$tmp/rm"
+ANSIBLE_RETRY_FILES_ENABLED=1 ANSIBLE_RETRY_FILES_SAVE_PATH="$tmp/ra" \
+  /usr/bin/ansible-playbook -i hosts4 cases/maxfail_ok.yml >"$tmp/a" 2>&1
+ANSIBLE_RETRY_FILES_ENABLED=1 ANSIBLE_RETRY_FILES_SAVE_PATH="$tmp/rm" \
+  "$MUSTER" -i hosts4 cases/maxfail_ok.yml >"$tmp/m" 2>&1
+norm "$tmp/a" | sed "s|$tmp/ra|DIR|" >"$tmp/an"; norm "$tmp/m" | sed "s|$tmp/rm|DIR|" >"$tmp/mn"
+if diff -u "$tmp/an" "$tmp/mn" >"$tmp/d" && cmp -s "$tmp/ra/maxfail_ok.retry" "$tmp/rm/maxfail_ok.retry" &&
+   "$MUSTER" -i hosts4 cases/basics.yml --limit @"$tmp/rm/maxfail_ok.retry" --list-hosts | grep -q 'hosts (2)'; then
+  echo "ok $n - retry file: same message and hosts as Ansible's; --limit @file reads it"
+else
+  echo "not ok $n - retry file"; sed 's/^/# /' "$tmp/d" | head -20; failed=$((failed+1))
+fi
 # free: w2 finishes the play while w1 still sleeps (linear would wait)
 n=$((n+1))
 "$MUSTER" -i hosts4 cases/free_order.yml >"$tmp/m" 2>&1
