@@ -7,6 +7,7 @@ pkgs=(
   libssh-dev libyaml-dev libgit2-dev libpcre2-dev libncurses-dev libssl-dev
   openssh-server openssh-client sudo iproute2 util-linux procps
   python3 python3-jinja2 python3-yaml ansible-core pssh time clang
+  apt-utils python3-apt gnupg
 )
 missing=()
 for p in "${pkgs[@]}"; do

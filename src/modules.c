@@ -3,37 +3,62 @@
 
 #include "module.h"
 
+extern const struct module module_apt, module_apt_key, module_apt_repository,
+    module_dpkg_selections, module_package;
 extern const struct module module_assert, module_blockinfile, module_command,
-    module_copy, module_debug, module_fail, module_file, module_include_vars,
-    module_kubeadm, module_kubectl, module_lineinfile, module_meta,
-    module_pause, module_ping, module_raw, module_replace, module_set_fact,
-    module_setup, module_shell, module_stat, module_static_ip, module_swap,
-    module_template;
+    module_copy, module_debug, module_fail, module_fetch, module_file,
+    module_get_url, module_group, module_hostname, module_include_vars,
+    module_kubeadm, module_kubectl, module_lineinfile, module_meta, module_pause,
+    module_modprobe, module_mount, module_ping, module_raw, module_replace,
+    module_script, module_service, module_set_fact, module_setup, module_shell,
+    module_slurp, module_stat, module_static_ip, module_swap, module_sysctl,
+    module_systemd, module_systemd_service, module_template, module_uri,
+    module_user, module_wait_for;
 
 static const struct module *const modules[] = {
+	&module_apt,
+	&module_apt_key,
+	&module_apt_repository,
 	&module_assert,
 	&module_blockinfile,
 	&module_command,
 	&module_copy,
 	&module_debug,
+	&module_dpkg_selections,
 	&module_fail,
+	&module_fetch,
 	&module_file,
+	&module_get_url,
+	&module_group,
+	&module_hostname,
 	&module_include_vars,
 	&module_kubeadm,
 	&module_kubectl,
 	&module_lineinfile,
 	&module_meta,
+	&module_modprobe,
+	&module_mount,
+	&module_package,
 	&module_pause,
 	&module_ping,
 	&module_raw,
 	&module_replace,
+	&module_script,
+	&module_service,
 	&module_set_fact,
 	&module_setup,
 	&module_shell,
+	&module_slurp,
 	&module_stat,
 	&module_static_ip,
 	&module_swap,
+	&module_sysctl,
+	&module_systemd,
+	&module_systemd_service,
 	&module_template,
+	&module_uri,
+	&module_user,
+	&module_wait_for,
 	NULL,
 };
 
@@ -46,8 +71,9 @@ mod_list(void)
 const struct module *
 mod_find(const char *name)
 {
+	/* and the collections whose modules muster has (mount, sysctl...) */
 	static const char *const prefixes[] = { "ansible.builtin.",
-	    "ansible.legacy.", NULL };
+	    "ansible.legacy.", "ansible.posix.", "community.general.", NULL };
 	size_t i;
 
 	for (i = 0; prefixes[i] != NULL; i++)

@@ -203,8 +203,11 @@ runcmd(struct task_ctx *ctx, const struct value *args, enum runcmd_kind kind,
 		res_set(ctx, res, "end", &val_none);
 		res_set(ctx, res, "delta", &val_none);
 		res->msg = "Command would have run if not in check mode";
+		/* with creates/removes Ansible can tell: it would change */
 		if (creates == NULL && removes == NULL)
 			res->skipped = true;
+		else
+			res->changed = true;
 		return 0;
 	}
 	if (stdin_s != NULL) {

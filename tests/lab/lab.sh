@@ -8,6 +8,7 @@
 #   lab.sh kill N     kill hN outright (a host that dies), leave it down
 #   lab.sh ssh N CMD  run CMD on hN with OpenSSH, the lab key and known_hosts
 #   lab.sh upper N    print the path of hN's upper layer
+#   lab.sh name N NAME  hN's hostname from its next start on (default hN)
 #
 # Host hN is an OpenSSH sshd in its own mount, UTS and PID namespace,
 # chrooted into an overlayfs whose lower layer is / and whose upper layer is
@@ -18,7 +19,11 @@
 # recording stand-ins for such commands.  Traffic stays on loopback.
 #
 # Environment: LAB_DIR (state, default /tmp/muster-lab), LAB_NET (default
-# 127.0): distinct values let several labs run side by side.
+# 127.0): distinct values let several labs run side by side.  LAB_APT_DIR
+# (default /var/cache/muster-lab/apt): the local apt repository
+# (tests/lab/aptrepo.sh); when it exists (LAB_APT=1: build it first,
+# LAB_APT=0: never use it), every host sees it read-only at /srv/muster-apt
+# as its only apt source, with its package lists already in place.
 # Generated in LAB_DIR: id_ed25519 (client key), known_hosts, inventory.ini,
 # inventory.yml, ssh_config, logs/hN.log, pids/hN.
 set -euo pipefail
@@ -27,6 +32,7 @@ LAB_NET=${LAB_NET:-127.0}
 here=$(cd "$(dirname "$0")" && pwd)
 FS=$LAB_DIR/fs
 LAB_UID=1500
+LAB_APT_DIR=${LAB_APT_DIR:-/var/cache/muster-lab/apt}
 
 die() { echo "lab: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root (namespaces and mounts)"
@@ -51,6 +57,12 @@ host_key() { # n -> ensures a cached host key
   [ -f "$k" ] || ssh-keygen -q -t ed25519 -N '' -C "h$1" -f "$k"
 }
 
+host_name() { # n -> hostname inside the host: LAB_DIR/names ("N NAME") or hN
+  local nm=
+  [ -f "$LAB_DIR/names" ] && nm=$(awk -v n="$1" '$1 == n { print $2 }' "$LAB_DIR/names")
+  echo "${nm:-h$1}"
+}
+
 is_running() {
   local p
   [ -f "$LAB_DIR/pids/h$1" ] || return 1
@@ -59,8 +71,8 @@ is_running() {
 }
 
 provision() { # n: write the host's identity into its upper layer
-  local n=$1 u=$FS/h$1/upper ip
-  ip=$(addr "$n")
+  local n=$1 u=$FS/h$1/upper ip nm
+  ip=$(addr "$n") nm=$(host_name "$1")
   mkdir -p "$u" "$FS/h$n/work" "$FS/h$n/merged"
   mkdir -p "$u/etc/ssh" "$u/root/.ssh" "$u/etc/sudoers.d" "$u/home/muster/.ssh"
   cp "$LAB_DIR/keys/h$n" "$u/etc/ssh/ssh_host_ed25519_key"
@@ -87,13 +99,13 @@ LogLevel ERROR
 CFG
   # A host's root starts clean: not the controller's shell start-up
   # files (which bash would run for every command over ssh).
-  printf '# lab host: %s\n' "h$n" >"$u/root/.bashrc"
-  printf '# lab host: %s\n' "h$n" >"$u/root/.profile"
+  printf '# lab host: %s\n' "$nm" >"$u/root/.bashrc"
+  printf '# lab host: %s\n' "$nm" >"$u/root/.profile"
   cp "$LAB_DIR/id_ed25519.pub" "$u/root/.ssh/authorized_keys"
   cp "$LAB_DIR/id_ed25519.pub" "$u/home/muster/.ssh/authorized_keys"
   chown -R $LAB_UID:$LAB_UID "$u/home/muster"
-  echo "h$n" >"$u/etc/hostname"
-  { cat /etc/hosts; echo "$ip h$n"; } >"$u/etc/hosts"
+  echo "$nm" >"$u/etc/hostname"
+  { cat /etc/hosts; echo "$ip $nm"; } >"$u/etc/hosts"
   # An unprivileged user with passwordless sudo, for become tests.
   { grep -v '^muster:' /etc/passwd; echo "muster:x:$LAB_UID:$LAB_UID:muster lab user:/home/muster:/bin/sh"; } >"$u/etc/passwd"
   { grep -v '^muster:' /etc/group; echo "muster:x:$LAB_UID:"; } >"$u/etc/group"
@@ -108,6 +120,23 @@ CFG
   fi
 }
 
+apt_setup() { # merged root: shell lines making the local repo the only source
+  local m=$1 r=/srv/muster-apt
+  [ "${LAB_APT:-}" != 0 ] && [ -f "$LAB_APT_DIR/Release" ] || return 0
+  # The lower layer's sources and lists (the controller's) are removed in
+  # the merged tree, which whiteouts them in the host's upper layer only;
+  # the repo's index goes in as apt-get update would name it.  man-db's
+  # index rebuild (seconds per install) is off, as in Debian's containers.
+  cat <<SH
+      mkdir -p $m$r && mount --bind $LAB_APT_DIR $m$r && mount -o remount,bind,ro $m$r
+      rm -f $m/etc/apt/sources.list.d/* $m/var/lib/apt/lists/*_*
+      echo 'deb [trusted=yes] file:$r ./' >$m/etc/apt/sources.list
+      cp $LAB_APT_DIR/Packages $m/var/lib/apt/lists/_srv_muster-apt_._Packages
+      cp $LAB_APT_DIR/Release $m/var/lib/apt/lists/_srv_muster-apt_._Release
+      rm -f $m/var/lib/man-db/auto-update
+SH
+}
+
 start_host() { # n: the host's namespaces, overlay root and sshd
   local n=$1 m=$FS/h$1/merged
   # unshare forks the namespace's init (sh), which mounts the host's root
@@ -115,13 +144,14 @@ start_host() { # n: the host's namespaces, overlay root and sshd
   # namespace down with unshare.
   setsid unshare --mount --uts --pid --fork --kill-child --propagation private \
     /bin/sh -c "
-      hostname h$n
+      hostname $(host_name "$n")
       mount -t overlay overlay -o lowerdir=/,upperdir=$FS/h$n/upper,workdir=$FS/h$n/work $m || exit 1
       mount -t proc proc $m/proc
       mount --rbind /dev $m/dev
       mount -t tmpfs -o mode=0755 tmpfs $m/run
       mount -t tmpfs -o mode=1777 tmpfs $m/tmp
-      mkdir -p $m/run/sshd
+      mkdir -p $m/run/sshd $m/run/systemd/system
+$(apt_setup "$m")
       chroot $m /usr/sbin/sshd -D -e -r -f /etc/ssh/muster_lab_sshd_config
     " </dev/null >"$LAB_DIR/logs/h$n.log" 2>&1 &
   echo $! >"$LAB_DIR/pids/h$n"
@@ -213,6 +243,7 @@ cmd_up() {
   local total=${1:?usage: lab.sh up N} n started=0 have=0
   [ "$total" -ge 1 ] && [ "$total" -le 5000 ] || die "N must be 1..5000"
   ensure_state
+  if [ "${LAB_APT:-}" = 1 ]; then "$here/aptrepo.sh" "$LAB_APT_DIR" >&2; fi
   [ -f "$LAB_DIR/size" ] && have=$(cat "$LAB_DIR/size")
   [ "$have" -gt "$total" ] && total=$have
   for n in $(seq 1 "$total"); do host_key "$n" & 
@@ -288,6 +319,11 @@ case ${1:-} in
   reset) cmd_reset "${2:-}" ;;
   kill) stop_host "${2:?usage: lab.sh kill N}" ;;
   upper) echo "$FS/h${2:?usage: lab.sh upper N}/upper" ;;
+  name)
+    n=${2:?usage: lab.sh name N NAME} nm=${3:?usage: lab.sh name N NAME}
+    mkdir -p "$LAB_DIR"
+    { [ -f "$LAB_DIR/names" ] && awk -v n="$n" '$1 != n' "$LAB_DIR/names"; echo "$n $nm"; } >"$LAB_DIR/names.tmp"
+    mv "$LAB_DIR/names.tmp" "$LAB_DIR/names" ;;
   ssh)
     n=${2:?usage: lab.sh ssh N CMD}; shift 2
     exec ssh -F "$LAB_DIR/ssh_config" -o BatchMode=yes "h$n" "$@" ;;

@@ -1,0 +1,4 @@
+#!/bin/sh
+# exits with the code it is given
+echo "failing with $1"
+exit "$1"
