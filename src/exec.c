@@ -49,6 +49,8 @@ struct hstate {
 	bool			 excluded;	/* not in the current include */
 	bool			 failed_batch;	/* failed in this serial batch */
 	bool			 facts_cached;	/* fresh facts from the cache */
+	struct value		*incvars;	/* include_tasks loop item */
+	bool			 failed_mark;	/* failed by any_errors_fatal... */
 	struct value		*failed_task;	/* for rescue */
 	struct value		*failed_result;
 };
@@ -123,6 +125,8 @@ add_layers(struct job *j, struct varscope *s, struct value *top)
 	varscope_push(s, vars_magic(&j->scratch, &r->rs.inv, h->ih,
 	    &r->magic));
 	varscope_push(s, r->rs.extra_vars);
+	if (h->incvars != NULL)
+		varscope_push(s, h->incvars);
 	if (role != NULL)
 		varscope_push(s, role->params);
 	varscope_push(s, h->setfacts);
@@ -1001,7 +1005,7 @@ cache_save(struct run *r, struct hstate *h, const struct value *f)
 {
 	static const struct json_opts o = { 4, true, false };
 	struct arena a = ARENA_INIT;
-	struct value *out = val_new_dict(&a);
+	struct value *out;
 	struct strbuf sb = STRBUF_INIT, tmp = STRBUF_INIT;
 	const char *path;
 	FILE *fp;
@@ -1009,6 +1013,7 @@ cache_save(struct run *r, struct hstate *h, const struct value *f)
 	(void)r;
 	if (cache_dir() == NULL)
 		return;
+	out = val_new_dict(&a);
 	int fd;
 
 	/* Ansible's layout: ansible_x, a few bare keys, the gathered mark */
@@ -1180,8 +1185,11 @@ static void
 break_play(struct run *r)
 {
 	for (size_t i = 0; i < r->nactive; i++)
-		if (!r->active[i]->dead && !r->active[i]->ended)
+		if (!r->active[i]->dead && !r->active[i]->ended) {
 			r->active[i]->ended = true;
+			/* failed for the retry file, not in the recap */
+			r->active[i]->failed_mark = true;
+		}
 	r->break_play = true;
 	r->stop_playbook = true;
 	fputs("\nNO MORE HOSTS LEFT *************************"
@@ -1455,11 +1463,190 @@ run_meta(struct run *r, const struct task *t, const struct inherit *inh,
  * include_tasks: decide per host (its when), show it as Ansible does, and
  * run the included tasks on the hosts that took it.
  */
+/* A host's items for a looped include_tasks, in the run's arena. */
+static struct value *
+include_items(struct run *r, struct hstate *h, const struct task *inc,
+    const struct inherit *inh, const char **bad)
+{
+	struct job j = { 0 };
+	struct varscope scope = { 0 };
+	struct tmpl_env env = { varscope_get, &scope, TMPL_ANSIBLE,
+	    inc->basedir };
+	struct value *items, *out = NULL;
+
+	j.run = r;
+	j.h = h;
+	j.t = inc;
+	j.inh = inh;
+	arena_init(&j.scratch);
+	add_layers(&j, &scope, NULL);
+	items = loop_items(&j, &env, bad);
+	if (items != NULL)
+		out = val_copy(&r->a, items);
+	else
+		*bad = arena_strdup(&r->a, *bad != NULL ? *bad : "bad loop");
+	arena_release(&j.scratch);
+	return out;
+}
+
+/*
+ * include_tasks with a loop: each host's items; hosts that share an item
+ * share its "included:" line (as Ansible groups IncludedFiles), and the
+ * file runs once per item for those hosts, the item in their variables.
+ */
+static void
+run_include_loop(struct run *r, const struct task *inc,
+    const struct inherit *inh, const struct inherit *sub, const char *kind)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t n = r->nactive, ng = 0, considered = 0;
+	size_t maxg = 256;
+	struct value **gitem = xcalloc(maxg + 1, sizeof(*gitem));
+	size_t *gindex = xcalloc(maxg + 1, sizeof(*gindex));
+	bool *member = xcalloc((maxg + 1) * (n + 1), sizeof(*member));
+	bool *save = xcalloc(n + 1, sizeof(*save));
+	struct value **savevars = xcalloc(n + 1, sizeof(*savevars));
+
+	if (!r->free)
+		out_pb_banner(&sb, kind, inc->name != NULL ? inc->name :
+		    "include_tasks");
+	for (size_t i = 0; i < n; i++) {
+		struct hstate *h = r->active[i];
+		const char *bad = NULL;
+		struct value *items;
+
+		save[i] = h->excluded;
+		savevars[i] = h->incvars;
+		if (!host_live(h, inh))
+			continue;
+		considered++;
+		if ((items = include_items(r, h, inc, inh, &bad)) == NULL) {
+			struct value *res = val_new_dict(&r->a);
+
+			val_dict_set(&r->a, res, "msg", val_new_str(&r->a, bad));
+			out_pb_result(&sb, h->ih->name, HS_FAILED, NULL, res,
+			    false, false);
+			h->st.failed++;
+			h->dead = true;
+			continue;
+		}
+		size_t taken = 0;
+		for (size_t k = 0; k < items->u.list->n; k++) {
+			struct value *it = items->u.list->items[k];
+			struct value *iv = val_new_dict(&r->a);
+			size_t g;
+			bool ok;
+
+			/* when is evaluated per item, the item in scope */
+			if (savevars[i] != NULL)
+				for (size_t q = 0; q < savevars[i]->u.dict->n; q++)
+					val_dict_setv(&r->a, iv,
+					    savevars[i]->u.dict->ent[q].key,
+					    savevars[i]->u.dict->ent[q].val);
+			val_dict_set(&r->a, iv, inc->loop_var, it);
+			if (inc->index_var != NULL)
+				val_dict_set(&r->a, iv, inc->index_var,
+				    val_new_int(&r->a, (int64_t)k));
+			h->incvars = iv;
+			ok = host_when(r, h, inc, inh);
+			h->incvars = savevars[i];
+			if (!ok) {
+				struct strbuf label = STRBUF_INIT;
+
+				val_str(&label, it);
+				sb_addf(&sb, "skipping: [%s] => (item=%s) \n",
+				    h->ih->name, label.buf);
+				sb_release(&label);
+				continue;
+			}
+			taken++;
+			for (g = 0; g < ng; g++)
+				if (val_equal(gitem[g], it) && (inc->index_var ==
+				    NULL || gindex[g] == k))
+					break;
+			if (g == ng) {
+				if (ng == maxg)
+					continue;
+				gitem[ng] = it;
+				gindex[ng] = k;
+				ng++;
+			}
+			member[g * (n + 1) + i] = true;
+		}
+		/* an included file is a result per item */
+		h->st.ok += (int)taken;
+		if (taken == 0) {
+			sb_addf(&sb, "skipping: [%s]\n", h->ih->name);
+			h->st.skipped++;
+		}
+	}
+	for (size_t g = 0; g < ng; g++) {
+		struct strbuf label = STRBUF_INIT;
+		bool first = true;
+
+		sb_addf(&sb, "included: %s for ", inc->include);
+		for (size_t i = 0; i < n; i++)
+			if (member[g * (n + 1) + i]) {
+				sb_addf(&sb, "%s%s", first ? "" : ", ",
+				    r->active[i]->ih->name);
+				first = false;
+			}
+		val_str(&label, gitem[g]);
+		sb_addf(&sb, " => (item=%s)\n", label.buf);
+		sb_release(&label);
+	}
+	if (considered > 0)
+		emit(r, inc, kind, sb.buf);
+	sb_release(&sb);
+	for (size_t g = 0; g < ng && !r->break_play; g++) {
+		for (size_t i = 0; i < n; i++) {
+			struct hstate *h = r->active[i];
+			struct value *iv;
+
+			h->excluded = save[i] || !member[g * (n + 1) + i];
+			if (h->excluded)
+				continue;
+			iv = val_new_dict(&r->a);
+			if (savevars[i] != NULL)
+				for (size_t q = 0; q < savevars[i]->u.dict->n; q++)
+					val_dict_setv(&r->a, iv,
+					    savevars[i]->u.dict->ent[q].key,
+					    savevars[i]->u.dict->ent[q].val);
+			val_dict_set(&r->a, iv, inc->loop_var, gitem[g]);
+			val_dict_set(&r->a, iv, "ansible_loop_var",
+			    val_new_str(&r->a, inc->loop_var));
+			if (inc->index_var != NULL)
+				val_dict_set(&r->a, iv, inc->index_var,
+				    val_new_int(&r->a, (int64_t)gindex[g]));
+			h->incvars = iv;
+		}
+		run_tasks(r, inc->block, inc->nblock, sub, kind);
+	}
+	for (size_t i = 0; i < n; i++) {
+		r->active[i]->excluded = save[i];
+		r->active[i]->incvars = savevars[i];
+	}
+	free(gitem);
+	free(gindex);
+	free(member);
+	free(save);
+	free(savevars);
+}
+
 static void
 run_include(struct run *r, const struct task *inc, const struct inherit *inh,
     const char *kind)
 {
 	struct strbuf sb = STRBUF_INIT, hosts = STRBUF_INIT;
+	struct inherit subi = *inh;
+
+	/* include vars reach the included tasks as a block's would */
+	if (inc->vars != NULL && inc->vars->type == VAL_DICT && subi.nvars < 16)
+		subi.vars[subi.nvars++] = inc->vars;
+	if (inc->loop_kind != LOOP_NONE) {
+		run_include_loop(r, inc, inh, &subi, kind);
+		return;
+	}
 	bool *save = xcalloc(r->nactive + 1, sizeof(*save));
 	size_t taken = 0, considered = 0;
 
@@ -1492,7 +1679,7 @@ run_include(struct run *r, const struct task *inc, const struct inherit *inh,
 	sb_release(&sb);
 	sb_release(&hosts);
 	if (taken > 0)
-		run_tasks(r, inc->block, inc->nblock, inh, kind);
+		run_tasks(r, inc->block, inc->nblock, &subi, kind);
 	for (size_t i = 0; i < r->nactive; i++)
 		r->active[i]->excluded = save[i];
 	free(save);
@@ -2091,7 +2278,7 @@ write_retry(struct run *r, const char *path)
 
 	for (size_t i = 0; i < r->nhs; i++)
 		if (r->hs[i].target_ready && (r->hs[i].st.failed > 0 ||
-		    r->hs[i].st.unreachable > 0))
+		    r->hs[i].st.unreachable > 0 || r->hs[i].failed_mark))
 			names[n++] = r->hs[i].ih->name;
 	if (n == 0 || !env_true("ANSIBLE_RETRY_FILES_ENABLED")) {
 		free(names);

@@ -303,6 +303,8 @@ merge_tags(struct arena *a, struct value *inherited, struct value *own)
 
 static int compile_include(const struct cctx *, struct value *d,
     struct value *file, bool handler, struct taskvec *out, struct err *);
+static int role_task(const struct cctx *, struct value *d,
+    struct value *spec, struct taskvec *, struct err *);
 static int compile_role(const struct cctx *, struct value *spec,
     struct taskvec *out, struct err *);
 
@@ -569,7 +571,7 @@ compile_tasks(const struct cctx *cx, struct value *list, const char *what,
 			}
 			sub.tags = merge_tags(cx->a, cx->tags,
 			    val_dict_get(d, "tags"));
-			if (compile_role(&sub, f, &tv, err) < 0)
+			if (role_task(&sub, d, f, &tv, err) < 0)
 				return -1;
 			continue;
 		}
@@ -579,6 +581,76 @@ compile_tasks(const struct cctx *cx, struct value *list, const char *what,
 	}
 	*out = tv.v;
 	*n = tv.n;
+	return 0;
+}
+
+/*
+ * import_role/include_role as a task: the role's tasks here; the task's
+ * vars become role params (Ansible gives them to the role's tasks), its
+ * other keywords reach every task of the role as a block's would.
+ */
+static int
+role_task(const struct cctx *cx, struct value *d, struct value *spec,
+    struct taskvec *tv, struct err *err)
+{
+	static const char *const keys[] = { "import_role", "include_role",
+		"ansible.builtin.import_role", "ansible.builtin.include_role",
+		"name", "when", "tags", "vars", "become", "become_user",
+		"become_method", "check_mode", "diff", "no_log", "environment",
+		"any_errors_fatal", "ignore_unreachable", "delegate_to",
+		"run_once", NULL };
+	struct arena *a = cx->a;
+	struct value *vars = val_dict_get(d, "vars");
+	size_t first = tv->n;
+	struct task pt = { 0 };
+
+	for (size_t i = 0; i < d->u.dict->n; i++) {
+		struct value *k = d->u.dict->ent[i].key;
+
+		if (!is_key(k->u.str.s, keys))
+			return err_set(err, &k->pos, "'%s' on import_role/"
+			    "include_role is not supported by muster yet",
+			    k->u.str.s);
+	}
+	if (vars != NULL && vars->type == VAL_DICT) {
+		struct value *ns = val_new_dict(a), *pv;
+
+		ns->pos = spec->pos;
+		if (spec->type == VAL_DICT)
+			for (size_t i = 0; i < spec->u.dict->n; i++)
+				val_dict_setv(a, ns, spec->u.dict->ent[i].key,
+				    spec->u.dict->ent[i].val);
+		else
+			val_dict_set(a, ns, "name", spec);
+		pv = val_new_dict(a);
+		if ((spec->type == VAL_DICT && val_dict_get(spec, "vars") !=
+		    NULL && val_dict_get(spec, "vars")->type == VAL_DICT)) {
+			struct value *sv = val_dict_get(spec, "vars");
+
+			for (size_t i = 0; i < sv->u.dict->n; i++)
+				val_dict_setv(a, pv, sv->u.dict->ent[i].key,
+				    sv->u.dict->ent[i].val);
+		}
+		for (size_t i = 0; i < vars->u.dict->n; i++)
+			val_dict_setv(a, pv, vars->u.dict->ent[i].key,
+			    vars->u.dict->ent[i].val);
+		val_dict_set(a, ns, "vars", pv);
+		spec = ns;
+	}
+	if (compile_role(cx, spec, tv, err) < 0)
+		return -1;
+	pt.become = val_dict_get(d, "become");
+	pt.become_user = val_dict_get(d, "become_user");
+	pt.become_method = val_dict_get(d, "become_method");
+	pt.check_mode = val_dict_get(d, "check_mode");
+	pt.diff = val_dict_get(d, "diff");
+	pt.no_log = val_truthy(val_dict_get(d, "no_log"));
+	pt.environment = val_dict_get(d, "environment");
+	pt.any_errors_fatal = val_dict_get(d, "any_errors_fatal");
+	pt.ignore_unreachable = val_dict_get(d, "ignore_unreachable");
+	pt.delegate_to = val_dict_get(d, "delegate_to");
+	pt.run_once = val_truthy(val_dict_get(d, "run_once"));
+	inherit_block(a, &pt, tv->v + first, tv->n - first);
 	return 0;
 }
 
@@ -597,15 +669,36 @@ compile_include(const struct cctx *cx, struct value *d, struct value *file,
 	if (f == NULL)
 		return err->set ? -1 : err_set(err, &file->pos, "import_tasks "
 		    "needs a file name");
+	bool dynamic = val_dict_get(d, "include_tasks") != NULL ||
+	    val_dict_get(d, "ansible.builtin.include_tasks") != NULL;
+	struct value *vars = val_dict_get(d, "vars");
+	enum loop_kind lk = LOOP_NONE;
+	struct value *loop = NULL, *lc = val_dict_get(d, "loop_control");
+
 	for (size_t i = 0; i < d->u.dict->n; i++) {
 		const char *k = d->u.dict->ent[i].key->u.str.s;
+		struct pos *kp = &d->u.dict->ent[i].key->pos;
 
+		if (loop_kind_of(k) != LOOP_NONE) {
+			if (!dynamic)
+				return err_set(err, kp, "you cannot use loops on "
+				    "'import_tasks' statements, you should use "
+				    "'include_tasks' instead");
+			lk = loop_kind_of(k);
+			loop = d->u.dict->ent[i].val;
+			continue;
+		}
 		if (strcmp(k, "when") && strcmp(k, "tags") && strcmp(k, "name") &&
+		    strcmp(k, "vars") && strcmp(k, "loop_control") &&
 		    strstr(k, "_tasks") == NULL)
-			return err_set(err, &d->u.dict->ent[i].key->pos, "'%s' on "
+			return err_set(err, kp, "'%s' on "
 			    "import_tasks/include_tasks is not supported by "
 			    "muster yet", k);
 	}
+	if (vars != NULL && vars->type != VAL_DICT && vars->type != VAL_NULL)
+		return err_set(err, &vars->pos, "vars must be a mapping");
+	if (lc != NULL && lc->type != VAL_DICT)
+		return err_set(err, &lc->pos, "loop_control must be a mapping");
 	if (tmpl_is_template(f, strlen(f)))
 		return err_set(err, &file->pos, "a templated include file name "
 		    "is not supported by muster yet");
@@ -618,8 +711,6 @@ compile_include(const struct cctx *cx, struct value *d, struct value *file,
 		return -1;
 	sub.depth++;
 	sub.tags = merge_tags(a, cx->tags, val_dict_get(d, "tags"));
-	bool dynamic = val_dict_get(d, "include_tasks") != NULL ||
-	    val_dict_get(d, "ansible.builtin.include_tasks") != NULL;
 	if (dynamic) {
 		/* include_tasks: decided per host when reached, shown so */
 		struct task *inc = arena_alloc(a, sizeof(*inc));
@@ -637,6 +728,26 @@ compile_include(const struct cctx *cx, struct value *d, struct value *file,
 		inc->basedir = cx->basedir;
 		inc->role = cx->role;
 		inc->loop_var = "item";
+		inc->vars = vars;
+		inc->loop_kind = lk;
+		inc->loop = loop;
+		for (size_t k = 0; lc != NULL && k < lc->u.dict->n; k++) {
+			struct value *key = lc->u.dict->ent[k].key;
+			struct value *v = lc->u.dict->ent[k].val;
+
+			if (val_is_str(key, "loop_var"))
+				inc->loop_var = str_of(a, v, "loop_var", err);
+			else if (val_is_str(key, "index_var"))
+				inc->index_var = str_of(a, v, "index_var", err);
+			else if (val_is_str(key, "label"))
+				inc->label = v;
+			else
+				return err_set(err, &key->pos, "'%s' is not "
+				    "supported in loop_control of include_tasks "
+				    "by muster yet", key->u.str.s);
+			if (err->set)
+				return -1;
+		}
 		if ((doc = yaml_load_file(a, path, err)) == NULL)
 			return -1;
 		sub.when = NULL;
@@ -658,6 +769,19 @@ compile_include(const struct cctx *cx, struct value *d, struct value *file,
 		return 0;
 	if (compile_tasks(&sub, doc, path, handler, &ts, &n, err) < 0)
 		return -1;
+	if (vars != NULL && vars->type == VAL_DICT) {
+		/* import_tasks with vars: an unseen block that carries them */
+		struct task *b = arena_alloc(a, sizeof(*b));
+
+		b->pos = d->pos;
+		b->loop_var = "item";
+		b->vars = vars;
+		b->tags = sub.tags;
+		b->block = ts;
+		b->nblock = n;
+		tv_push(a, out, b);
+		return 0;
+	}
 	for (size_t i = 0; i < n; i++)
 		tv_push(a, out, ts[i]);
 	return 0;

@@ -419,7 +419,10 @@ l_sequence(struct tmpl_call *c, struct value **out, struct err *err)
 			    v->type == VAL_STR) fmt = v->u.str.s;
 		}
 		if (strchr(spec, '=') != NULL) {
-			for (char *tok = strtok(spec, " "); tok; tok = strtok(NULL, " ")) {
+			char *save = NULL;
+
+			for (char *tok = strtok_r(spec, " ", &save); tok;
+			    tok = strtok_r(NULL, " ", &save)) {
 				char *eq = strchr(tok, '=');
 
 				if (eq == NULL)

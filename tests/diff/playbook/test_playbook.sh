@@ -22,9 +22,10 @@ if sys.argv[2] == "lines":
     for line in open(sys.argv[1], encoding="utf-8").read().split("\n"):
         if not line or re.match(r"^(TASK|RUNNING HANDLER) \[", line):
             continue
-        m = re.match(r"^(included: .* for )(.*)$", line)
+        m = re.match(r"^(included: .* for )(.*?)( => \(item=.*\))?$", line)
         if m:
-            res.extend(m.group(1) + h for h in m.group(2).split(", "))
+            res.extend(m.group(1) + h + (m.group(3) or "")
+                       for h in m.group(2).split(", "))
         else:
             res.append(line)
     print("\n".join(sorted(res)))
@@ -40,6 +41,10 @@ for line in open(sys.argv[1], encoding="utf-8").read().split("\n"):
     # Ansible quotes the playbook's lines; muster gives file:line:col.
     line = re.sub(r"The error was: .*?('[^']+' is undefined).*\"\}$",
                   r"The error was: \1\"}", line)
+    # hosts that share an included file are listed as their results came
+    m = re.match(r"^(included: .* for )(.*?)( => \(item=.*\))?$", line)
+    if m:
+        line = m.group(1) + ", ".join(sorted(m.group(2).split(", "))) + (m.group(3) or "")
     if re.match(r"^(PLAY|TASK|RUNNING HANDLER) \[|^PLAY RECAP", line):
         flush(); out.append(line)
     else:
@@ -93,6 +98,7 @@ cases/diff.yml|--diff|hosts4
 cases/diff.yml|--diff --check|hosts4
 cases/free.yml||hosts4|lines
 cases/pause.yml||hosts4
+cases/include_loop.yml||hosts4
 cases/free.yml|-f 1|hosts4|lines
 CASES
 # the retry file, with Ansible's setting: same output, same file
@@ -104,7 +110,8 @@ ANSIBLE_RETRY_FILES_ENABLED=1 ANSIBLE_RETRY_FILES_SAVE_PATH="$tmp/rm" \
   "$MUSTER" -i hosts4 cases/maxfail_ok.yml >"$tmp/m" 2>&1
 norm "$tmp/a" | sed "s|$tmp/ra|DIR|" >"$tmp/an"; norm "$tmp/m" | sed "s|$tmp/rm|DIR|" >"$tmp/mn"
 if diff -u "$tmp/an" "$tmp/mn" >"$tmp/d" && cmp -s "$tmp/ra/maxfail_ok.retry" "$tmp/rm/maxfail_ok.retry" &&
-   "$MUSTER" -i hosts4 cases/basics.yml --limit @"$tmp/rm/maxfail_ok.retry" --list-hosts | grep -q 'hosts (2)'; then
+   "$MUSTER" -i hosts4 cases/basics.yml --limit @"$tmp/rm/maxfail_ok.retry" --list-hosts >"$tmp/l" &&
+   grep -q 'hosts (4)' "$tmp/l"; then
   echo "ok $n - retry file: same message and hosts as Ansible's; --limit @file reads it"
 else
   echo "not ok $n - retry file"; sed 's/^/# /' "$tmp/d" | head -20; failed=$((failed+1))
