@@ -1463,6 +1463,34 @@ run_meta(struct run *r, const struct task *t, const struct inherit *inh,
  * include_tasks: decide per host (its when), show it as Ansible does, and
  * run the included tasks on the hosts that took it.
  */
+/* A template in a host's scope (loop_control.label), as text. */
+static char *
+host_text(struct run *r, struct hstate *h, const struct task *t,
+    const struct inherit *inh, struct value *v)
+{
+	struct job j = { 0 };
+	struct varscope scope = { 0 };
+	struct tmpl_env env = { varscope_get, &scope, TMPL_ANSIBLE,
+	    t->basedir };
+	struct err err = ERR_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	struct value *out;
+	char *s;
+
+	j.run = r;
+	j.h = h;
+	j.t = t;
+	j.inh = inh;
+	arena_init(&j.scratch);
+	add_layers(&j, &scope, NULL);
+	if (tmpl_value(&j.scratch, &env, v, &out, &err) == 0)
+		val_str(&sb, out);
+	s = arena_strndup(&r->a, sb.buf, sb.len);
+	sb_release(&sb);
+	arena_release(&j.scratch);
+	return s;
+}
+
 /* A host's items for a looped include_tasks, in the run's arena. */
 static struct value *
 include_items(struct run *r, struct hstate *h, const struct task *inc,
@@ -1502,6 +1530,7 @@ run_include_loop(struct run *r, const struct task *inc,
 	size_t n = r->nactive, ng = 0, considered = 0;
 	size_t maxg = 256;
 	struct value **gitem = xcalloc(maxg + 1, sizeof(*gitem));
+	char **glabel = xcalloc(maxg + 1, sizeof(*glabel));
 	size_t *gindex = xcalloc(maxg + 1, sizeof(*gindex));
 	bool *member = xcalloc((maxg + 1) * (n + 1), sizeof(*member));
 	bool *save = xcalloc(n + 1, sizeof(*save));
@@ -1549,14 +1578,20 @@ run_include_loop(struct run *r, const struct task *inc,
 				    val_new_int(&r->a, (int64_t)k));
 			h->incvars = iv;
 			ok = host_when(r, h, inc, inh);
+			const char *lbl = NULL;
+			if (inc->label != NULL)
+				lbl = host_text(r, h, inc, inh, inc->label);
 			h->incvars = savevars[i];
-			if (!ok) {
+			if (lbl == NULL) {
 				struct strbuf label = STRBUF_INIT;
 
 				val_str(&label, it);
-				sb_addf(&sb, "skipping: [%s] => (item=%s) \n",
-				    h->ih->name, label.buf);
+				lbl = arena_strndup(&r->a, label.buf, label.len);
 				sb_release(&label);
+			}
+			if (!ok) {
+				sb_addf(&sb, "skipping: [%s] => (item=%s) \n",
+				    h->ih->name, lbl);
 				continue;
 			}
 			taken++;
@@ -1568,6 +1603,7 @@ run_include_loop(struct run *r, const struct task *inc,
 				if (ng == maxg)
 					continue;
 				gitem[ng] = it;
+				glabel[ng] = (char *)lbl;
 				gindex[ng] = k;
 				ng++;
 			}
@@ -1591,8 +1627,7 @@ run_include_loop(struct run *r, const struct task *inc,
 				    r->active[i]->ih->name);
 				first = false;
 			}
-		val_str(&label, gitem[g]);
-		sb_addf(&sb, " => (item=%s)\n", label.buf);
+		sb_addf(&sb, " => (item=%s)\n", glabel[g]);
 		sb_release(&label);
 	}
 	if (considered > 0)
@@ -1627,6 +1662,7 @@ run_include_loop(struct run *r, const struct task *inc,
 		r->active[i]->incvars = savevars[i];
 	}
 	free(gitem);
+	free(glabel);
 	free(gindex);
 	free(member);
 	free(save);
