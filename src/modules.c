@@ -6,7 +6,7 @@
 extern const struct module module_apt, module_apt_key, module_apt_repository,
     module_dpkg_selections, module_package;
 extern const struct module module_assert, module_blockinfile, module_command,
-    module_copy, module_debug, module_fail, module_fetch, module_file,
+    module_copy, module_deb822_repository, module_debug, module_fail, module_fetch, module_file,
     module_get_url, module_group, module_hostname, module_include_vars,
     module_kubeadm, module_kubectl, module_lineinfile, module_meta, module_pause,
     module_modprobe, module_mount, module_ping, module_raw, module_replace,
@@ -23,6 +23,7 @@ static const struct module *const modules[] = {
 	&module_blockinfile,
 	&module_command,
 	&module_copy,
+	&module_deb822_repository,
 	&module_debug,
 	&module_dpkg_selections,
 	&module_fail,
