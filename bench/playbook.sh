@@ -15,7 +15,12 @@
 set -euo pipefail
 NS=${*:-10 50 100}
 top=$(cd "$(dirname "$0")/.." && pwd)
-MUSTER=${MUSTER:-$top/build/muster}
+# The release build (scripts/demo.sh makes it), unless MUSTER says otherwise.
+if [ -z "${MUSTER:-}" ]; then
+  [ -d "$top/build-release" ] || meson setup "$top/build-release" -Dbuildtype=release >/dev/null
+  ninja -C "$top/build-release" >/dev/null
+  MUSTER=$top/build-release/muster
+fi
 export LAB_NET=${LAB_NET:-127.72} LAB_DIR=${LAB_DIR:-/tmp/muster-lab-benchpb}
 lab=$top/tests/lab/lab.sh
 max=0
