@@ -245,34 +245,6 @@ py_join(struct arena *a, const char *dir, const char *name)
 	    name);
 }
 
-/*
- * A path as the right side of a shell assignment: a leading ~ or ~user
- * stays bare so the target's shell expands it (Python's expanduser());
- * the rest is quoted.
- */
-static void
-sh_path(struct strbuf *sb, const char *path)
-{
-	const char *slash = strchr(path, '/'), *p;
-	size_t n = slash != NULL ? (size_t)(slash - path) : strlen(path);
-
-	if (path[0] == '~') {
-		for (p = path + 1; p < path + n; p++)
-			if (!isalnum((unsigned char)*p) && *p != '_' &&
-			    *p != '-' && *p != '.')
-				break;
-		if (p == path + n) {
-			sb_add(sb, path, n);
-			if (slash != NULL) {
-				sb_addch(sb, '/');
-				if (slash[1] != '\0')
-					sh_quote(sb, slash + 1);
-			}
-			return;
-		}
-	}
-	sh_quote(sb, path);
-}
 
 /* Parsing what the commands print. */
 
@@ -1543,17 +1515,17 @@ build_probe(struct fctx *f, struct strbuf *sb, const char *path,
 	sb_adds(sb, shell_funcs);
 	sb_adds(sb, "printf 'U %s\\nI %s %s\\n' \"$(umask)\" \"$(id -u)\" "
 	    "\"$(id -g)\"\np=");
-	sh_path(sb, path);
+	sh_quote_path(sb, path);
 	sb_adds(sb, "\nw=\n");
 	if (base != NULL) {
 		sb_adds(sb, "if [ -d \"$p\" ]; then p=");
-		sh_path(sb, py_join(f->a, path, base));
+		sh_quote_path(sb, py_join(f->a, path, base));
 		sb_adds(sb, "; w=1; fi\n");
 	}
 	sb_adds(sb, "S P \"$p\"\n");
 	if (f->src != NULL) {
 		sb_adds(sb, "s=");
-		sh_path(sb, f->src);
+		sh_quote_path(sb, f->src);
 		sb_adds(sb, "\nprintf 'Z %s\\n' \"$s\"\n");
 	}
 	if (f->src != NULL && src_states) {
@@ -1563,9 +1535,9 @@ build_probe(struct fctx *f, struct strbuf *sb, const char *path,
 		} else {
 			sb_adds(sb, "if [ -n \"$w\" ] || { [ ! -L \"$p\" ] && "
 			    "[ -d \"$p\" ]; }; then a=");
-			sh_path(sb, py_join(f->a, path, f->src));
+			sh_quote_path(sb, py_join(f->a, path, f->src));
 			sb_adds(sb, "; else a=");
-			sh_path(sb, py_join(f->a, py_dirname(f->a, path),
+			sh_quote_path(sb, py_join(f->a, py_dirname(f->a, path),
 			    f->src));
 			sb_adds(sb, "; fi\n");
 		}

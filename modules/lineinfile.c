@@ -1039,31 +1039,6 @@ conn_failed(struct task_ctx *ctx, struct result *res, struct err *err)
 	return 0;
 }
 
-/*
- * The path as one shell word: a leading ~ or ~user stays unquoted so the
- * target's shell expands it (Python's os.path.expanduser()).
- */
-static void
-sh_path(struct strbuf *sb, const char *path)
-{
-	size_t k = 1;
-
-	if (path[0] == '~') {
-		while (isalnum((unsigned char)path[k]) || path[k] == '_' ||
-		    path[k] == '-' || path[k] == '.')
-			k++;
-		if (path[k] == '\0' || path[k] == '/') {
-			sb_add(sb, path, k);
-			if (path[k] == '/') {
-				sb_addch(sb, '/');
-				if (path[k + 1] != '\0')
-					sh_quote(sb, path + k + 1);
-			}
-			return;
-		}
-	}
-	sh_quote(sb, path);
-}
 
 /* A decimal id as Python's int() reads an owner or group: digits. */
 static bool
@@ -1141,7 +1116,7 @@ txe_fetch(struct task_ctx *ctx, const struct value *args,
 	f->path = f->w->full = f->w->real = path;
 	f->w->owner_uid = f->w->group_gid = -1;
 	sb_adds(&cmd, "p=");
-	sh_path(&cmd, path);
+	sh_quote_path(&cmd, path);
 	sb_adds(&cmd, "; o=");
 	sh_quote(&cmd, owner != NULL && !parse_id(owner, &id) ? owner : "");
 	sb_adds(&cmd, "; g=");

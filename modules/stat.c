@@ -52,33 +52,6 @@ static const struct {
 	{ 'X', "compressedraw" }, { 'Z', "compresseddirty" },
 };
 
-/*
- * A path as the right side of a shell assignment: a leading ~ or ~user
- * stays bare so the target's shell expands it (Python's expanduser()).
- */
-static void
-sh_path(struct strbuf *sb, const char *path)
-{
-	const char *slash = strchr(path, '/'), *p;
-	size_t n = slash != NULL ? (size_t)(slash - path) : strlen(path);
-
-	if (path[0] == '~') {
-		for (p = path + 1; p < path + n; p++)
-			if (!isalnum((unsigned char)*p) && *p != '_' &&
-			    *p != '-' && *p != '.')
-				break;
-		if (p == path + n) {
-			sb_add(sb, path, n);
-			if (slash != NULL) {
-				sb_addch(sb, '/');
-				if (slash[1] != '\0')
-					sh_quote(sb, slash + 1);
-			}
-			return;
-		}
-	}
-	sh_quote(sb, path);
-}
 
 /*
  * Output: "P path", then "M" (missing) or "S <stat>", "r"/"w"/"x" lines,
@@ -92,7 +65,7 @@ build_script(struct strbuf *sb, const struct value *args)
 	const char *L = follow ? "-L " : "";
 
 	sb_adds(sb, "p=");
-	sh_path(sb, arg_str(args, "path"));
+	sh_quote_path(sb, arg_str(args, "path"));
 	sb_adds(sb, "\nprintf 'P %s\\n' \"$p\"\n");
 	/* os.stat()/os.lstat() failing with ENOENT: exists false */
 	sb_addf(sb, "if ! [ -e \"$p\" ] && { %s! [ -L \"$p\" ]; }; then "

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,4 +139,33 @@ unbalanced:
 	if (errmsg != NULL)
 		*errmsg = "No closing quotation";
 	return NULL;
+}
+
+/*
+ * A path as the right side of a shell assignment: a leading ~ or ~user
+ * stays bare so the target's shell expands it (Python's expanduser());
+ * the rest is quoted.
+ */
+void
+sh_quote_path(struct strbuf *sb, const char *path)
+{
+	const char *slash = strchr(path, '/'), *p;
+	size_t n = slash != NULL ? (size_t)(slash - path) : strlen(path);
+
+	if (path[0] == '~') {
+		for (p = path + 1; p < path + n; p++)
+			if (!isalnum((unsigned char)*p) && *p != '_' &&
+			    *p != '-' && *p != '.')
+				break;
+		if (p == path + n) {
+			sb_add(sb, path, n);
+			if (slash != NULL) {
+				sb_addch(sb, '/');
+				if (slash[1] != '\0')
+					sh_quote(sb, slash + 1);
+			}
+			return;
+		}
+	}
+	sh_quote(sb, path);
 }

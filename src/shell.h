@@ -11,6 +11,12 @@
 /* Python's shlex.quote(): bare if safe, else '...' with '"'"' for quotes. */
 void	sh_quote(struct strbuf *, const char *);
 void	sh_quoten(struct strbuf *, const char *, size_t);
+/*
+ * A path as the right side of a shell assignment: a leading ~ or ~user
+ * stays bare so the target's shell expands it (Python's expanduser()),
+ * the rest quoted.
+ */
+void	sh_quote_path(struct strbuf *, const char *path);
 /* Quote each word of a NULL-terminated argv, separated by spaces. */
 void	sh_join(struct strbuf *, const char *const *argv);
 /*
