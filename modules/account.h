@@ -67,9 +67,6 @@ void		 acct_set_output(struct task_ctx *, struct result *,
 		    const struct acct_out *);
 /* Whether the "m" command failed (or was not found). */
 bool		 acct_failed(const struct acct_out *);
-/* Add a warning to the result (printed as [WARNING] by the executor). */
-void		 acct_warn(struct task_ctx *, struct result *,
-		    const char *);
 /* conn_exec() the script, stdin fed to it, and split its records. */
 int		 acct_exec(struct task_ctx *, const struct strbuf *script,
 		    const char *stdin_data, struct acct_out *, struct err *);

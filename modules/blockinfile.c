@@ -9,12 +9,12 @@
 
 #include "module.h"
 #include "textedit.h"
+#include "transfer.h"
 #include "util.h"
 
 static const char *const path_aliases[] = { "dest", "destfile", "name",
 	NULL };
 static const char *const block_aliases[] = { "content", NULL };
-static const char *const attr_aliases[] = { "attr", NULL };
 static const char *const state_choices[] = { "absent", "present", NULL };
 
 static const struct arg_spec blockinfile_args[] = {
@@ -33,15 +33,7 @@ static const struct arg_spec blockinfile_args[] = {
 	{ .name = "validate", .type = ARG_STR },
 	{ .name = "marker_begin", .type = ARG_STR, .dflt = "BEGIN" },
 	{ .name = "marker_end", .type = ARG_STR, .dflt = "END" },
-	{ .name = "mode", .type = ARG_MODE },
-	{ .name = "owner", .type = ARG_STR },
-	{ .name = "group", .type = ARG_STR },
-	{ .name = "seuser", .type = ARG_STR },
-	{ .name = "serole", .type = ARG_STR },
-	{ .name = "selevel", .type = ARG_STR },
-	{ .name = "setype", .type = ARG_STR },
-	{ .name = "attributes", .type = ARG_STR, .aliases = attr_aliases },
-	{ .name = "unsafe_writes", .type = ARG_BOOL, .dflt = "false" },
+	XFER_FILE_ARGS,
 	{ .name = NULL },
 };
 
@@ -120,7 +112,7 @@ make_marker(struct task_ctx *ctx, const char *marker, size_t mlen,
 {
 	struct strbuf latin = STRBUF_INIT;
 	const unsigned char *u = (const unsigned char *)mark;
-	struct txe_re *re;
+	struct pyre *re;
 	size_t i, count;
 
 	for (i = 0; u[i] != '\0'; i++) {
@@ -141,9 +133,9 @@ make_marker(struct task_ctx *ctx, const char *marker, size_t mlen,
 		}
 	}
 	*exc = "re.error";
-	re = txe_re_compile(ctx->a, "\\{mark\\}", 8, TXE_RE_BYTES, why);
-	if (re == NULL || txe_re_subn(ctx->a, re, marker, mlen, latin.buf,
-	    latin.len, out, &count, why) < 0) {
+	re = pyre_compile(ctx->a, "\\{mark\\}", 8, PYRE_BYTES, why);
+	if (re == NULL || pyre_subn(ctx->a, re, marker, mlen, latin.buf,
+	    latin.len, 0, out, &count, why) < 0) {
 		sb_release(&latin);
 		return -1;
 	}
@@ -161,7 +153,7 @@ blockinfile_run(struct task_ctx *ctx, const struct value *args,
 	const char *exc = NULL, *why = NULL, *msg;
 	bool present = strcmp(arg_str(args, "state"), "present") == 0;
 	struct strbuf m0 = STRBUF_INIT, m1 = STRBUF_INIT, out = STRBUF_INIT;
-	struct txe_re *insertre = NULL;
+	struct pyre *insertre = NULL;
 	struct value *diff, *list;
 	struct piece *lines;
 	struct txe_commit c;
@@ -204,11 +196,11 @@ blockinfile_run(struct task_ctx *ctx, const struct value *args,
 	if (after == NULL && before == NULL)
 		after = "EOF";
 	if (after != NULL && strcmp(after, "EOF") != 0)
-		insertre = txe_re_compile(ctx->a, after, strlen(after),
-		    TXE_RE_BYTES, &why);
+		insertre = pyre_compile(ctx->a, after, strlen(after),
+		    PYRE_BYTES, &why);
 	else if (before != NULL && strcmp(before, "BOF") != 0)
-		insertre = txe_re_compile(ctx->a, before, strlen(before),
-		    TXE_RE_BYTES, &why);
+		insertre = pyre_compile(ctx->a, before, strlen(before),
+		    PYRE_BYTES, &why);
 	if (why != NULL)
 		return txe_crash(ctx, res, "re.error", why);
 	if (make_marker(ctx, marker, mlen, arg_str(args, "marker_begin"),
@@ -232,17 +224,17 @@ blockinfile_run(struct task_ctx *ctx, const struct value *args,
 	if (!have0 || !have1) {
 		bool found = false;
 
-		if (insertre != NULL && txe_re_multiline(insertre)) {
+		if (insertre != NULL && pyre_multiline(insertre)) {
 			/* A (?m) pattern is searched in the whole file. */
-			int hit = txe_re_search(insertre, f.data, f.len, 0,
-			    &why);
+			int hit = pyre_search(insertre, f.data, f.len, 0,
+			    PYRE_SEARCH, &why);
 			size_t b, e;
 
 			if (hit < 0) {
 				rc = txe_crash(ctx, res, "re.error", why);
 				goto out;
 			}
-			txe_re_span(insertre, 0, &b, &e);
+			pyre_span(insertre, 0, &b, &e);
 			if (hit > 0 && after != NULL) {
 				n0 = count_nl_chars(f.data, f.len, e);
 				found = true;
@@ -252,8 +244,8 @@ blockinfile_run(struct task_ctx *ctx, const struct value *args,
 			}
 		} else if (insertre != NULL) {
 			for (i = 0; i < nlines; i++) {
-				int hit = txe_re_search(insertre, lines[i].s,
-				    lines[i].len, 0, &why);
+				int hit = pyre_search(insertre, lines[i].s,
+				    lines[i].len, 0, PYRE_SEARCH, &why);
 
 				if (hit < 0) {
 					rc = txe_crash(ctx, res, "re.error",

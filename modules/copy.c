@@ -29,12 +29,11 @@
 #include "module.h"
 #include "shell.h"
 #include "template/template.h"
+#include "transfer.h"
 #include "util.h"
 
 /* Ansible's MAX_FILE_SIZE_FOR_DIFF. */
 #define DIFF_MAX 104448
-
-static const char *const attr_alias[] = { "attr", NULL };
 
 static const struct arg_spec copy_args[] = {
 	{ .name = "src", .type = ARG_PATH },
@@ -49,15 +48,7 @@ static const struct arg_spec copy_args[] = {
 	{ .name = "checksum", .type = ARG_STR },
 	{ .name = "decrypt", .type = ARG_BOOL, .dflt = "true" },
 	{ .name = "directory_mode", .type = ARG_MODE },
-	{ .name = "mode", .type = ARG_MODE },
-	{ .name = "owner", .type = ARG_STR },
-	{ .name = "group", .type = ARG_STR },
-	{ .name = "seuser", .type = ARG_STR },
-	{ .name = "serole", .type = ARG_STR },
-	{ .name = "setype", .type = ARG_STR },
-	{ .name = "selevel", .type = ARG_STR },
-	{ .name = "attributes", .type = ARG_STR, .aliases = attr_alias },
-	{ .name = "unsafe_writes", .type = ARG_BOOL, .dflt = "false" },
+	XFER_FILE_ARGS,
 	/* Set by template: the name a file gets inside a directory dest. */
 	{ .name = "_original_basename", .type = ARG_STR },
 	{ .name = NULL },
@@ -1383,42 +1374,6 @@ walk(struct arena *a, struct tree *t, const char *dir, const char *rel,
 	free(names);
 }
 
-/*
- * find_needle('files', src): an absolute path as is, else basedir/files/src
- * then basedir/src (as the task's and the play's directories are searched).
- */
-static const char *
-find_source(struct arena *a, const char *basedir, const char *src,
-    struct strbuf *searched)
-{
-	const char *cand[4], *base;
-	char cwd[4096];
-	size_t i, n = 0;
-	struct stat st;
-
-	if (src[0] == '/' || src[0] == '~') {
-		if (src[0] == '~' && getenv("HOME") != NULL &&
-		    (src[1] == '/' || src[1] == '\0'))
-			src = arena_printf(a, "%s%s", getenv("HOME"), src + 1);
-		return stat(src, &st) == 0 ? src : NULL;
-	}
-	base = basedir != NULL ? basedir : ".";
-	if (base[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
-		base = strcmp(base, ".") == 0 ? arena_strdup(a, cwd) :
-		    arena_printf(a, "%s/%s", cwd, base);
-	for (i = 0; i < 2; i++) {
-		if (strncmp(src, "files/", 6) != 0 && strcmp(src, "files"))
-			cand[n++] = arena_printf(a, "%s/files/%s", base, src);
-		cand[n++] = arena_printf(a, "%s/%s", base, src);
-	}
-	for (i = 0; i < n; i++) {
-		sb_addf(searched, "\n\t%s", cand[i]);
-		if (stat(cand[i], &st) == 0)
-			return cand[i];
-	}
-	return NULL;
-}
-
 static void
 content_text(struct strbuf *sb, const struct value *v)
 {
@@ -1703,14 +1658,9 @@ copy_task(struct copy_op *op, const struct value *args, struct result *res,
 		bool slash = ends_slash(src);
 		struct stat st;
 
-		full = find_source(a, ctx->tmpl != NULL ? ctx->tmpl->basedir :
-		    NULL, src, &searched);
+		full = xfer_find_needle(ctx, "files", src, &searched);
 		if (full == NULL) {
-			res_fail(ctx, res, "Could not find or access '%s'\n"
-			    "Searched in:%s on the Ansible Controller.\nIf "
-			    "you are using a module and expect the file to "
-			    "exist on the remote, see the remote_src option",
-			    src, searched.buf);
+			xfer_not_found(ctx, res, src, &searched);
 			sb_release(&searched);
 			return 0;
 		}

@@ -18,9 +18,9 @@
 
 #include "module.h"
 #include "shell.h"
+#include "transfer.h"
 
 static const char *const path_aliases[] = { "dest", "name", NULL };
-static const char *const attr_aliases[] = { "attr", NULL };
 static const char *const state_choices[] = { "absent", "directory", "file",
 	"hard", "link", "touch", NULL };
 
@@ -28,9 +28,6 @@ static const struct arg_spec file_args[] = {
 	{ .name = "path", .type = ARG_PATH, .flags = ARG_REQUIRED,
 	  .aliases = path_aliases },
 	{ .name = "state", .type = ARG_STR, .choices = state_choices },
-	{ .name = "mode", .type = ARG_MODE },
-	{ .name = "owner", .type = ARG_STR },
-	{ .name = "group", .type = ARG_STR },
 	{ .name = "recurse", .type = ARG_BOOL, .dflt = "false" },
 	{ .name = "force", .type = ARG_BOOL, .dflt = "false" },
 	{ .name = "follow", .type = ARG_BOOL, .dflt = "true" },
@@ -42,13 +39,8 @@ static const struct arg_spec file_args[] = {
 	{ .name = "access_time_format", .type = ARG_STR,
 	  .dflt = "%Y%m%d%H%M.%S" },
 	{ .name = "_original_basename", .type = ARG_STR },
-	/* Accepted for Ansible's sake; SELinux and chattr are not managed. */
-	{ .name = "seuser", .type = ARG_STR },
-	{ .name = "serole", .type = ARG_STR },
-	{ .name = "selevel", .type = ARG_STR },
-	{ .name = "setype", .type = ARG_STR },
-	{ .name = "attributes", .type = ARG_STR, .aliases = attr_aliases },
-	{ .name = "unsafe_writes", .type = ARG_BOOL, .dflt = "false" },
+	/* mode, owner, group; SELinux and chattr ones accepted, not managed */
+	XFER_FILE_ARGS,
 	{ .name = NULL },
 };
 
@@ -1282,10 +1274,9 @@ ensure_symlink(struct fctx *f, const struct fsent *e)
 		fa = e;
 	}
 	if (f->follow && now_link && !fa->t.exists) {
-		val_list_push(f->a, val_dict_get(f->res->v, "warnings"),
-		    val_new_str(f->a, "Cannot set fs attributes on a "
+		res_warn(f->ctx, f->res, "Cannot set fs attributes on a "
 		    "non-existent symlink target. follow should be set to "
-		    "False to avoid this."));
+		    "False to avoid this.");
 	} else {
 		struct view w = view_of(fa);
 
@@ -1683,13 +1674,13 @@ decide(struct fctx *f, const struct value *args, const char *state)
 		return ensure_absent(f, e);
 	/* file.py's check_owner_exists()/check_group_exists() */
 	if (f->check && f->owner != NULL && !f->uid_ok)
-		val_list_push(f->a, val_dict_get(f->res->v, "warnings"),
-		    val_new_strf(f->a, "failed to look up user %s. Create "
-		    "user up to this point in real play", f->owner));
+		res_warn(f->ctx, f->res, arena_printf(f->a, "failed to look "
+		    "up user %s. Create user up to this point in real play",
+		    f->owner));
 	if (f->check && f->group != NULL && !f->gid_ok)
-		val_list_push(f->a, val_dict_get(f->res->v, "warnings"),
-		    val_new_strf(f->a, "failed to look up group %s. Create "
-		    "group up to this point in real play", f->group));
+		res_warn(f->ctx, f->res, arena_printf(f->a, "failed to look "
+		    "up group %s. Create group up to this point in real play",
+		    f->group));
 	if (parse_tspec(f, time_default(f->mtime_arg, state),
 	    arg_str(args, "modification_time_format"), &f->mt) < 0 ||
 	    parse_tspec(f, time_default(f->atime_arg, state),
@@ -1775,6 +1766,7 @@ file_run(struct task_ctx *ctx, const struct value *args, struct result *res,
 	f.now = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 	f.now_ft.sec = (long long)ts.tv_sec;
 	f.now_ft.nsec = ts.tv_nsec;
+	/* where module.warn()'s list stands; dropped at the end if empty */
 	res_set(ctx, res, "warnings", val_new_list(f.a));
 	if (f.owner != NULL && is_number(f.owner)) {
 		long long n;

@@ -41,20 +41,18 @@ static const struct arg_spec get_url_args[] = {
 static const char *const algorithms[] = { "md5", "sha1", "sha224", "sha256",
 	"sha384", "sha512", NULL };
 
+/* fetch_url()'s failure: no response, or not the 200 asked for. */
 static void
-request_of(const struct value *args, struct xfer_http *rq, const char *url)
+request_failed(struct task_ctx *ctx, struct result *res,
+    const struct xfer_resp *r)
 {
-	memset(rq, 0, sizeof(*rq));
-	rq->url = url;
-	rq->method = "GET";
-	rq->headers = val_dict_get(args, "headers");
-	rq->user = arg_str(args, "url_username");
-	rq->password = arg_str(args, "url_password");
-	rq->force_basic_auth = arg_bool(args, "force_basic_auth");
-	rq->follow = true;
-	rq->validate_certs = arg_bool(args, "validate_certs");
-	rq->timeout = (int)arg_int(args, "timeout");
-	rq->agent = arg_str(args, "http_agent");
+	if (r->status < 0) {
+		res_fail(ctx, res, "%s", xfer_http_msg(ctx, r));
+		return;
+	}
+	res_fail(ctx, res, "Request failed");
+	res_set(ctx, res, "status_code", val_new_int(ctx->a, r->status));
+	res_set_str(ctx, res, "response", xfer_http_msg(ctx, r));
 }
 
 /* url_filename(): the URL path's last part, or index.html. */
@@ -120,24 +118,17 @@ fetch_checksum(struct task_ctx *ctx, const struct value *args,
 	size_t pos = 0;
 	int rc;
 
-	request_of(args, &rq, sum_url);
+	xfer_http_init(&rq, args, sum_url, "GET");
+	rq.follow = true;
 	xfer_http_sh(&cmd, &cfg, &rq, NULL, true);
 	sb_adds(&cmd, "rm -f \"$t\"");
-	conn_result_init(&cr);
-	rc = conn_exec(ctx->conn, cmd.buf, ctx->become, cfg.buf, cfg.len,
-	    &cr, err);
-	sb_release(&cmd);
-	sb_release(&cfg);
+	rc = xfer_http_run(ctx, &cmd, &cfg, &cr, err);
 	*sum = NULL;
 	if (rc == 0 && xfer_http_parse(ctx, &cr.out, &pos, &r) < 0)
 		res_fail(ctx, res, "failed to download %s", sum_url);
-	else if (rc == 0 && r.status < 0)
-		res_fail(ctx, res, "%s", xfer_http_msg(ctx, &r));
-	else if (rc == 0 && r.status != 200) {
-		res_fail(ctx, res, "Request failed");
-		res_set(ctx, res, "status_code", val_new_int(ctx->a, r.status));
-		res_set_str(ctx, res, "response", xfer_http_msg(ctx, &r));
-	} else if (rc == 0) {
+	else if (rc == 0 && r.status != 200)
+		request_failed(ctx, res, &r);
+	else if (rc == 0) {
 		*sum = checksum_from_file(ctx->a, r.body != NULL ? r.body : "",
 		    url);
 		if (*sum == NULL)
@@ -243,10 +234,7 @@ get_url_run(struct task_ctx *ctx, const struct value *args,
 	}
 
 	/* the first command: decide, then download beside dest */
-	sb_adds(&cmd, "D=");
-	xfer_path(&cmd, dest);
-	sb_adds(&cmd, "; if [ -d \"$D\" ]; then echo 'K dir'; TD=$D; else "
-	    "TD=$(dirname -- \"$D\"); fi; [ -d \"$TD\" ] || TD=/tmp; ");
+	xfer_dest_sh(&cmd, dest);
 	if (tmp_dest != NULL) {
 		sb_adds(&cmd, "TD=");
 		xfer_path(&cmd, tmp_dest);
@@ -266,9 +254,8 @@ get_url_run(struct task_ctx *ctx, const struct value *args,
 		/* a mismatch forces the download */
 		sb_adds(&cmd, "else Z=1; fi; ");
 	}
-	request_of(args, &rq, url);
-	if (ctx->check_mode)
-		rq.method = "HEAD";
+	xfer_http_init(&rq, args, url, ctx->check_mode ? "HEAD" : "GET");
+	rq.follow = true;
 	rq.no_cache = force;
 	if (!force) {
 		/* If-Modified-Since, unless the checksum forced it */
@@ -284,11 +271,7 @@ get_url_run(struct task_ctx *ctx, const struct value *args,
 		    "cut -d' ' -f1)\"; ", algo);
 	xfer_path_info_sh(&cmd, "D");
 	sb_adds(&cmd, "exit 0");
-	conn_result_init(&cr);
-	rc = conn_exec(ctx->conn, cmd.buf, ctx->become, cfg.buf, cfg.len,
-	    &cr, err);
-	sb_release(&cmd);
-	sb_release(&cfg);
+	rc = xfer_http_run(ctx, &cmd, &cfg, &cr, err);
 	if (rc < 0)
 		goto out;
 	if (strncmp(cr.out.buf, "SKIP\n", 5) == 0 ||
@@ -313,12 +296,6 @@ get_url_run(struct task_ctx *ctx, const struct value *args,
 		goto out;
 	}
 	pos = 0;
-	while (pos < cr.out.len && cr.out.buf[pos] != 'X') {
-		const char *nl = memchr(cr.out.buf + pos, '\n',
-		    cr.out.len - pos);
-
-		pos = nl != NULL ? (size_t)(nl - cr.out.buf) + 1 : cr.out.len;
-	}
 	if (xfer_http_parse(ctx, &cr.out, &pos, &r) < 0) {
 		sb_rtrim(&cr.err);
 		res_fail(ctx, res, "failed to download: %s", cr.err.buf);
@@ -337,17 +314,9 @@ get_url_run(struct task_ctx *ctx, const struct value *args,
 		xfer_path_info(ctx, res, cr.out.buf);
 		goto out;
 	}
-	if (r.status < 0 || r.status != 200) {
+	if (r.status != 200) {
 		res_init(ctx, res);
-		if (r.status < 0)
-			res_fail(ctx, res, "%s", xfer_http_msg(ctx, &r));
-		else {
-			res_fail(ctx, res, "Request failed");
-			res_set(ctx, res, "status_code", val_new_int(a,
-			    r.status));
-			res_set_str(ctx, res, "response", xfer_http_msg(ctx,
-			    &r));
-		}
+		request_failed(ctx, res, &r);
 		res_set_str(ctx, res, "url", url);
 		res_set_str(ctx, res, "dest", dest);
 		res_set(ctx, res, "elapsed", val_new_int(a, elapsed));
@@ -359,8 +328,7 @@ get_url_run(struct task_ctx *ctx, const struct value *args,
 
 		if (name == NULL)
 			name = url_filename(a, r.url != NULL ? r.url : url);
-		final = arena_printf(a, "%s%s%s", dest, dest[strlen(dest) - 1]
-		    == '/' ? "" : "/", name);
+		final = xfer_join(a, dest, name);
 		res_set_str(ctx, res, "dest", final);
 	}
 	res_set_str(ctx, res, "src", r.tmp);
@@ -370,11 +338,8 @@ get_url_run(struct task_ctx *ctx, const struct value *args,
 	/* the second command: move it over dest when it differs */
 	conn_result_release(&cr);
 	conn_result_init(&cr);
-	sb_adds(&cmd, "F=");
-	xfer_path(&cmd, final);
-	sb_adds(&cmd, "; t=");
-	sh_quote(&cmd, r.tmp);
-	sb_adds(&cmd, "; if ! [ -e \"$F\" ] && ! [ -d \"$(dirname -- "
+	xfer_commit_vars_sh(&cmd, final, r.tmp);
+	sb_adds(&cmd, "if ! [ -e \"$F\" ] && ! [ -d \"$(dirname -- "
 	    "\"$F\")\" ]; then rm -f -- \"$t\"; echo 'Q nodir'; exit 0; fi; ");
 	xfer_commit_sh(&cmd, arg_bool(args, "backup"), ctx->check_mode);
 	if (algo != NULL && !ctx->check_mode) {

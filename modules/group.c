@@ -191,18 +191,6 @@ acct_failed(const struct acct_out *ao)
 	    acct_num(acct_get(ao, "mc")) != 0);
 }
 
-void
-acct_warn(struct task_ctx *ctx, struct result *res, const char *msg)
-{
-	struct value *w = val_dict_get(res->v, "warnings");
-
-	if (w == NULL) {
-		w = val_new_list(ctx->a);
-		res_set(ctx, res, "warnings", w);
-	}
-	val_list_push(ctx->a, w, val_new_str(ctx->a, msg));
-}
-
 int
 acct_exec(struct task_ctx *ctx, const struct strbuf *script,
     const char *stdin_data, struct acct_out *ao, struct err *err)
@@ -330,7 +318,7 @@ group_run(struct task_ctx *ctx, const struct value *args,
 		goto out;
 	}
 	if (local && !st.exists)
-		acct_warn(ctx, res, "'local: true' specified and group was "
+		res_warn(ctx, res, "'local: true' specified and group was "
 		    "not found in /etc/group. The local group may already "
 		    "exist if the local group database exists somewhere other "
 		    "than /etc/group.");

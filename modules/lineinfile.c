@@ -3,18 +3,14 @@
  * replace it using a back-referenced regular expression (Ansible 2.14's
  * lineinfile, decision for decision).
  *
- * This file also holds what the three text-editing modules share (txe_*):
- * Python's re on top of PCRE2, fetching the remote file with one command,
- * writing it back atomically (conn_put: a temporary file in the same
- * directory, then rename, owner and mode kept) with backup and validate,
- * and Ansible's owner/group/mode handling (check_file_attrs).  Only
- * lineinfile.c, blockinfile.c and replace.c use it, so there is no header:
- * the two others repeat the block of prototypes below, which must stay
- * equal to this one.  Everything is allocated in the host-task's arena,
- * PCRE2's memory included, so no path needs to free anything.
+ * This file also holds what the three text-editing modules share (txe_*,
+ * textedit.h): fetching the remote file with one command, writing it back
+ * atomically (conn_put: a temporary file in the same directory, then
+ * rename, owner and mode kept) with backup and validate, and Ansible's
+ * owner/group/mode handling (check_file_attrs).  Regular expressions are
+ * Python's re (src/pyre.c).  Everything is allocated in the host-task's
+ * arena, PCRE2's memory included, so no path needs to free anything.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
-
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -23,11 +19,10 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include <pcre2.h>
-
 #include "module.h"
 #include "shell.h"
 #include "textedit.h"
+#include "transfer.h"
 #include "util.h"
 
 /* What only lineinfile.c looks at: where the file is, whose, who we are. */
@@ -45,943 +40,6 @@ struct txe_where {
 	long		 owner_uid;	/* owner= looked up; -1: no such user */
 	long		 group_gid;	/* group= looked up; -1: no such one */
 };
-
-/*
- * UTF-8.  Invalid bytes decode as Python's surrogateescape does (U+DC80 +
- * byte), so positions count as Python counts them.
- */
-static uint32_t
-utf8_next(const char *str, size_t n, size_t *i)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	unsigned c = s[*i], need, k;
-	uint32_t cp, min;
-
-	if (c < 0x80) {
-		(*i)++;
-		return c;
-	}
-	if ((c & 0xe0) == 0xc0) {
-		cp = c & 0x1f;
-		need = 1;
-		min = 0x80;
-	} else if ((c & 0xf0) == 0xe0) {
-		cp = c & 0x0f;
-		need = 2;
-		min = 0x800;
-	} else if ((c & 0xf8) == 0xf0) {
-		cp = c & 0x07;
-		need = 3;
-		min = 0x10000;
-	} else
-		goto bad;
-	for (k = 1; k <= need; k++) {
-		if (*i + k >= n || (s[*i + k] & 0xc0) != 0x80)
-			goto bad;
-		cp = (cp << 6) | (s[*i + k] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
-		goto bad;
-	*i += need + 1;
-	return cp;
-bad:
-	(*i)++;
-	return 0xdc00 + c;
-}
-
-/* Characters in s[0..n) as Python counts them (bytes for a bytes text). */
-static size_t
-text_len(const char *s, size_t n, bool bytes)
-{
-	size_t i = 0, len = 0;
-
-	if (bytes)
-		return n;
-	while (i < n) {
-		utf8_next(s, n, &i);
-		len++;
-	}
-	return len;
-}
-
-/*
- * Regular expressions: Python's re on top of PCRE2, as the template
- * engine's filters do it (src/template/filters_ext.c).  The pattern is
- * translated where the dialects differ (\Z, \u, \U, \v, octal and group
- * escapes, {,n}, '[' in a class, the (?a) (?u) (?L) flags) and what Python
- * rejects is rejected with Python's message.  A bytes pattern (lineinfile,
- * blockinfile) is matched byte by byte with ASCII classes, a str pattern
- * (replace) as UTF-8 with Unicode classes.  After an empty match the next
- * one must not be empty at the same place (PCRE2_NOTEMPTY_ATSTART), which
- * is Python 3.7's rule for sub() and finditer().
- */
-struct txe_re {
-	pcre2_code		*code;
-	pcre2_match_data	*md;
-	uint32_t		 ngroups;
-	bool			 bytes;
-	bool			 multiline;
-};
-
-struct re_tr {
-	const char	*p;
-	size_t		 n;
-	size_t		 i;
-	struct strbuf	*out;
-	unsigned	 groups;	/* capturing groups opened */
-	bool		 verbose;
-	bool		 ascii;
-	bool		 bytes;
-	bool		 multiline;	/* a global (?m) */
-	size_t		 open[64];	/* where the open groups start */
-	size_t		 depth;
-	size_t		 class_at;	/* where the open class starts */
-	const char	*why;
-	size_t		 where;
-	char		 whybuf[96];
-};
-
-static bool
-is_ascii_letter(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool
-is_octal(int c)
-{
-	return c >= '0' && c <= '7';
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-__attribute__((format(printf, 3, 4))) static int
-tr_fail(struct re_tr *t, size_t where, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(t->whybuf, sizeof(t->whybuf), fmt, ap);
-	va_end(ap);
-	t->why = t->whybuf;
-	t->where = where;
-	return -1;
-}
-
-/* \xhh, \uhhhh, \Uhhhhhhhh at p[i] (the backslash): as \x{...}. */
-static int
-tr_hex(struct re_tr *t, size_t ndig)
-{
-	size_t k, start = t->i;
-	uint32_t cp = 0;
-
-	for (k = 0; k < ndig; k++) {
-		int h = t->i + 2 + k < t->n ? hexval(t->p[t->i + 2 + k]) : -1;
-
-		if (h < 0)
-			return tr_fail(t, start, "incomplete escape %.*s",
-			    (int)(k + 2), t->p + start);
-		cp = cp * 16 + (uint32_t)h;
-	}
-	if (cp > 0x10ffff)
-		return tr_fail(t, start, "bad escape %.*s", (int)(ndig + 2),
-		    t->p + start);
-	sb_addf(t->out, "\\x{%" PRIx32 "}", cp);
-	t->i += 2 + ndig;
-	return 0;
-}
-
-/* One escape; p[i] is the backslash. */
-static int
-tr_escape(struct re_tr *t, bool in_class)
-{
-	const char *p = t->p;
-	size_t i = t->i, n = t->n;
-	int c;
-
-	if (i + 1 >= n)
-		return tr_fail(t, i, "bad escape (end of pattern)");
-	c = (unsigned char)p[i + 1];
-	switch (c) {
-	case 's':
-		/* Python's str.isspace() also takes \x1c-\x1f. */
-		if (!t->bytes && !t->ascii) {
-			sb_adds(t->out, in_class ? "\\s\\x1c-\\x1f" :
-			    "[\\s\\x1c-\\x1f]");
-			t->i += 2;
-			return 0;
-		}
-		sb_add(t->out, p + i, 2);
-		t->i += 2;
-		return 0;
-	case 'S':
-		if (!t->bytes && !t->ascii && !in_class) {
-			sb_adds(t->out, "[^\\s\\x1c-\\x1f]");
-			t->i += 2;
-			return 0;
-		}
-		sb_add(t->out, p + i, 2);
-		t->i += 2;
-		return 0;
-	case 'd': case 'D': case 'w': case 'W':
-	case 'a': case 'f': case 'n': case 'r': case 't': case 'b':
-		sb_add(t->out, p + i, 2);
-		t->i += 2;
-		return 0;
-	case 'A':
-		if (in_class)
-			return tr_fail(t, i, "bad escape \\%c", c);
-		sb_add(t->out, p + i, 2);
-		t->i += 2;
-		return 0;
-	case 'B':
-		if (in_class)
-			return tr_fail(t, i, "bad escape \\%c", c);
-		/* Python's \B never matches in an empty string. */
-		sb_adds(t->out, "(?:(?!\\A\\z)\\B)");
-		t->i += 2;
-		return 0;
-	case 'Z':
-		if (in_class)
-			return tr_fail(t, i, "bad escape \\%c", c);
-		sb_adds(t->out, "\\z");
-		t->i += 2;
-		return 0;
-	case 'v':
-		sb_adds(t->out, "\\x{b}");
-		t->i += 2;
-		return 0;
-	case 'x':
-		return tr_hex(t, 2);
-	case 'u':
-	case 'U':
-		if (t->bytes)
-			return tr_fail(t, i, "bad escape \\%c", c);
-		return tr_hex(t, c == 'u' ? 4 : 8);
-	case 'N':
-		if (t->bytes)
-			return tr_fail(t, i, "bad escape \\%c", c);
-		return tr_fail(t, i, "unsupported escape \\N{...}");
-	}
-	if (is_digit(c)) {
-		unsigned val = 0, k;
-
-		if (c == '0' || (in_class && is_octal(c))) {
-			/* Octal: up to three digits in all. */
-			for (k = 0; k < 3 && i + 1 + k < n &&
-			    is_octal(p[i + 1 + k]); k++)
-				val = val * 8 + (unsigned)(p[i + 1 + k] - '0');
-			if (val > 0377)
-				return tr_fail(t, i, "octal escape value "
-				    "\\%.*s outside of range 0-0o377", (int)k,
-				    p + i + 1);
-			sb_addf(t->out, "\\x{%x}", val);
-			t->i += 1 + k;
-			return 0;
-		}
-		if (in_class)
-			return tr_fail(t, i, "bad escape \\%c", c);
-		/* Octal with three octal digits, else a group reference. */
-		if (i + 2 < n && is_digit(p[i + 2])) {
-			if (is_octal(c) && is_octal(p[i + 2]) && i + 3 < n &&
-			    is_octal(p[i + 3])) {
-				val = (unsigned)(c - '0') * 64 +
-				    (unsigned)(p[i + 2] - '0') * 8 +
-				    (unsigned)(p[i + 3] - '0');
-				if (val > 0377)
-					return tr_fail(t, i, "octal escape "
-					    "value \\%.3s outside of range "
-					    "0-0o377", p + i + 1);
-				sb_addf(t->out, "\\x{%x}", val);
-				t->i += 4;
-				return 0;
-			}
-			val = (unsigned)(c - '0') * 10 +
-			    (unsigned)(p[i + 2] - '0');
-			k = 3;
-		} else {
-			val = (unsigned)(c - '0');
-			k = 2;
-		}
-		if (val > t->groups)
-			return tr_fail(t, i, "invalid group reference %u",
-			    val);
-		sb_addf(t->out, "\\g{%u}", val);
-		t->i += k;
-		return 0;
-	}
-	if (is_ascii_letter(c))
-		return tr_fail(t, i, "bad escape \\%c", c);
-	/* Anything else stands for itself (a whole UTF-8 sequence). */
-	sb_addch(t->out, '\\');
-	t->i++;
-	{
-		size_t j = t->i;
-
-		if (t->bytes)
-			j++;
-		else
-			utf8_next(p, n, &j);
-		sb_add(t->out, p + t->i, j - t->i);
-		t->i = j;
-	}
-	return 0;
-}
-
-/* A group opens at p[i]; Python names the innermost one left open. */
-static void
-tr_open(struct re_tr *t, size_t i)
-{
-	if (t->depth < ARRAY_SIZE(t->open))
-		t->open[t->depth] = i;
-	t->depth++;
-}
-
-/* Inline flags "(?aiLmsux-imsx" at p[i]: copy what PCRE2 knows. */
-static int
-tr_flags(struct re_tr *t, bool at_start)
-{
-	const char *p = t->p;
-	size_t i = t->i + 2, n = t->n, first = t->out->len;
-	struct strbuf *o = t->out;
-	bool global;
-
-	sb_adds(o, "(?");
-	for (; i < n && p[i] != ')' && p[i] != ':'; i++) {
-		switch (p[i]) {
-		case 'a':
-			if (at_start)
-				t->ascii = true;
-			break;
-		case 'u':
-			if (t->bytes)
-				return tr_fail(t, i + 1, "bad inline flags: "
-				    "cannot use 'u' flag with a bytes "
-				    "pattern");
-			break;
-		case 'L':
-			if (!t->bytes)
-				return tr_fail(t, i + 1, "bad inline flags: "
-				    "cannot use 'L' flag with a str pattern");
-			break;
-		case 'x':
-			if (at_start)
-				t->verbose = true;
-			sb_addch(o, p[i]);
-			break;
-		default:
-			sb_addch(o, p[i]);
-			break;
-		}
-	}
-	if (i >= n)
-		return tr_fail(t, t->i, "missing -, : or )");
-	global = p[i] == ')';
-	if (global && !at_start)
-		return tr_fail(t, t->i, "global flags not at the start of "
-		    "the expression");
-	if (global && memchr(p + t->i, '-', i - t->i) == NULL &&
-	    memchr(p + t->i, 'm', i - t->i) != NULL)
-		t->multiline = true;
-	if (!global)
-		tr_open(t, t->i);
-	if (global && o->len == first + 2) {
-		/* Only flags PCRE2 does not know: nothing to copy. */
-		sb_setlen(o, first);
-		t->i = i + 1;
-		return 0;
-	}
-	sb_addch(o, p[i]);
-	t->i = i + 1;
-	return 0;
-}
-
-static bool
-is_flag_group(const char *p, size_t i, size_t n)
-{
-	if (i + 2 >= n || p[i] != '(' || p[i + 1] != '?')
-		return false;
-	for (i += 2; i < n; i++) {
-		if (p[i] == ')' || p[i] == ':')
-			return true;
-		if (strchr("aiLmsux-", p[i]) == NULL || p[i] == '\0')
-			return false;
-	}
-	return false;
-}
-
-/* Does a repeat ("*", "+", "?", "{m,n}") start at p[i]? */
-static bool
-is_repeat(const struct re_tr *t, size_t i)
-{
-	const char *p = t->p;
-	size_t j, n = t->n;
-
-	while (t->verbose && i < n && p[i] != '\0' &&
-	    strchr(" \t\n\r\v\f", p[i]) != NULL)
-		i++;
-	if (i >= n)
-		return false;
-	if (p[i] == '*' || p[i] == '+' || p[i] == '?')
-		return true;
-	if (p[i] != '{' || i + 1 >= n || p[i + 1] == '}')
-		return false;
-	for (j = i + 1; j < n && is_digit(p[j]); j++)
-		;
-	if (j < n && p[j] == ',')
-		for (j++; j < n && is_digit(p[j]); j++)
-			;
-	return j < n && p[j] == '}';
-}
-
-static int
-re_translate(struct re_tr *t)
-{
-	const char *p = t->p;
-	size_t n = t->n;
-	bool in_class = false, at_start = true;
-
-	while (t->i < n) {
-		size_t i = t->i;
-		int c = (unsigned char)p[i];
-
-		if (c == '\\') {
-			int e = i + 1 < n ? p[i + 1] : 0;
-
-			if (tr_escape(t, in_class) < 0)
-				return -1;
-			at_start = false;
-			/* Python repeats no anchor; PCRE2 takes some. */
-			if (!in_class && e != 0 && strchr("AZbB", e) != NULL &&
-			    is_repeat(t, t->i))
-				return tr_fail(t, t->i, "nothing to repeat");
-			continue;
-		}
-		if (in_class) {
-			if (c == '[')
-				sb_adds(t->out, "\\[");
-			else
-				sb_addch(t->out, c);
-			if (c == ']')
-				in_class = false;
-			t->i++;
-			continue;
-		}
-		if (c == '(' && is_flag_group(p, i, n)) {
-			if (tr_flags(t, at_start) < 0)
-				return -1;
-			continue;
-		}
-		at_start = false;
-		switch (c) {
-		case '[':
-			t->class_at = i;
-			sb_addch(t->out, '[');
-			t->i++;
-			if (t->i < n && p[t->i] == '^') {
-				sb_addch(t->out, '^');
-				t->i++;
-			}
-			if (t->i < n && p[t->i] == ']') {
-				sb_adds(t->out, "\\]");
-				t->i++;
-			}
-			in_class = true;
-			continue;
-		case '(':
-			if (i + 1 < n && p[i + 1] == '?') {
-				if (i + 2 < n && p[i + 2] == '#') {
-					/* A comment runs to the first ')'. */
-					const char *e = memchr(p + i, ')',
-					    n - i);
-
-					if (e == NULL)
-						return tr_fail(t, i, "missing "
-						    "), unterminated comment");
-					sb_add(t->out, p + i,
-					    (size_t)(e - (p + i)) + 1);
-					t->i = (size_t)(e - p) + 1;
-					continue;
-				}
-				if (i + 3 < n && p[i + 2] == 'P' &&
-				    p[i + 3] == '<')
-					t->groups++;
-				else if (i + 3 < n && p[i + 2] == '<' &&
-				    p[i + 3] != '=' && p[i + 3] != '!')
-					t->groups++;
-			} else
-				t->groups++;
-			tr_open(t, i);
-			break;
-		case ')':
-			if (t->depth == 0)
-				return tr_fail(t, i, "unbalanced parenthesis");
-			t->depth--;
-			break;
-		case '{': {
-			/* Python's {,n} is {0,n}; PCRE2 takes it literally. */
-			size_t j = i + 1;
-
-			if (j < n && p[j] == ',') {
-				j++;
-				while (j < n && is_digit(p[j]))
-					j++;
-				if (j < n && p[j] == '}') {
-					sb_adds(t->out, "{0");
-					t->i++;
-					continue;
-				}
-			}
-			break;
-		}
-		case '^':
-		case '$':
-			if (is_repeat(t, i + 1))
-				return tr_fail(t, i + 1, "nothing to repeat");
-			break;
-		case '#':
-			if (t->verbose) {
-				const char *e = memchr(p + i, '\n', n - i);
-				size_t end = e != NULL ? (size_t)(e - p) : n;
-
-				sb_add(t->out, p + i, end - i);
-				t->i = end;
-				continue;
-			}
-			break;
-		}
-		sb_addch(t->out, c);
-		t->i++;
-	}
-	if (in_class)
-		return tr_fail(t, t->class_at, "unterminated character "
-		    "set");
-	if (t->depth > 0)
-		return tr_fail(t, t->depth <= ARRAY_SIZE(t->open) ?
-		    t->open[t->depth - 1] : 0, "missing ), unterminated "
-		    "subpattern");
-	return 0;
-}
-
-/* PCRE2 allocates from the host-task's arena, freed all at once. */
-static void *
-re_malloc(PCRE2_SIZE n, void *data)
-{
-	return arena_alloc(data, n > 0 ? n : 1);
-}
-
-static void
-re_free(void *p, void *data)
-{
-	(void)p;
-	(void)data;
-}
-
-struct txe_re *
-txe_re_compile(struct arena *a, const char *pat, size_t n, unsigned flags,
-    const char **why)
-{
-	struct txe_re *re = arena_alloc(a, sizeof(*re));
-	struct strbuf sb = STRBUF_INIT;
-	pcre2_general_context *gc;
-	pcre2_compile_context *cc;
-	struct re_tr t;
-	uint32_t opts;
-	PCRE2_SIZE eoff;
-	int ecode;
-
-	memset(&t, 0, sizeof(t));
-	t.p = pat;
-	t.n = n;
-	t.out = &sb;
-	t.bytes = (flags & TXE_RE_BYTES) != 0;
-	if (re_translate(&t) < 0) {
-		*why = arena_printf(a, "%s at position %zu", t.why,
-		    text_len(pat, t.where, t.bytes));
-		sb_release(&sb);
-		return NULL;
-	}
-	re->bytes = t.bytes;
-	re->multiline = (flags & TXE_RE_MULTILINE) || t.multiline;
-	/*
-	 * Auto-possessification is only an optimisation, and PCRE2 10.42
-	 * gets it wrong before an atomic group.
-	 */
-	opts = PCRE2_ALT_CIRCUMFLEX | PCRE2_NO_AUTO_POSSESS;
-	if (!t.bytes) {
-		opts |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
-		if (!t.ascii)
-			opts |= PCRE2_UCP;
-	}
-	if (flags & TXE_RE_MULTILINE)
-		opts |= PCRE2_MULTILINE;
-	if (flags & TXE_RE_DOTALL)
-		opts |= PCRE2_DOTALL;
-	gc = pcre2_general_context_create(re_malloc, re_free, a);
-	cc = pcre2_compile_context_create(gc);
-	pcre2_set_newline(cc, PCRE2_NEWLINE_LF);
-	re->code = pcre2_compile((PCRE2_SPTR)sb.buf, sb.len, opts, &ecode,
-	    &eoff, cc);
-	sb_release(&sb);
-	if (re->code == NULL) {
-		PCRE2_UCHAR msg[256];
-
-		pcre2_get_error_message(ecode, msg, sizeof(msg));
-		*why = arena_printf(a, "%s", (const char *)msg);
-		return NULL;
-	}
-	pcre2_pattern_info(re->code, PCRE2_INFO_CAPTURECOUNT, &re->ngroups);
-	re->md = pcre2_match_data_create_from_pattern(re->code, gc);
-	return re;
-}
-
-int
-txe_re_named(const struct txe_re *re, const char *name)
-{
-	int n = pcre2_substring_number_from_name(re->code, (PCRE2_SPTR)name);
-
-	return n >= 0 ? n : -1;
-}
-
-bool
-txe_re_multiline(const struct txe_re *re)
-{
-	return re->multiline;
-}
-
-static int
-re_exec(struct txe_re *re, const char *s, size_t n, size_t start,
-    uint32_t opts, const char **why)
-{
-	int rc;
-
-	rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, start, opts, re->md,
-	    NULL);
-	if (rc == PCRE2_ERROR_NOMATCH)
-		return 0;
-	if (rc < 0) {
-		static __thread PCRE2_UCHAR msg[256];
-
-		pcre2_get_error_message(rc, msg, sizeof(msg));
-		*why = (const char *)msg;
-		return -1;
-	}
-	return 1;
-}
-
-int
-txe_re_search(struct txe_re *re, const char *s, size_t n, size_t start,
-    const char **why)
-{
-	return re_exec(re, s, n, start, 0, why);
-}
-
-void
-txe_re_span(const struct txe_re *re, unsigned g, size_t *b, size_t *e)
-{
-	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(re->md);
-
-	*b = *e = 0;
-	if (g <= re->ngroups && ov[2 * g] != PCRE2_UNSET) {
-		*b = ov[2 * g];
-		*e = ov[2 * g + 1];
-	}
-}
-
-/*
- * A replacement template (Python's re._parser.parse_template): literal
- * text and group references.
- */
-struct tpl_part {
-	bool		 group;
-	uint32_t	 index;
-	size_t		 off, len;	/* literal text in text */
-};
-
-struct tpl {
-	struct strbuf	 text;
-	struct tpl_part	*parts;
-	size_t		 n, alloc;
-};
-
-static void
-tpl_add(struct arena *a, struct tpl *t, bool group, uint32_t index,
-    size_t off, size_t len)
-{
-	if (t->n == t->alloc) {
-		size_t na = t->alloc ? 2 * t->alloc : 8;
-
-		t->parts = arena_realloc(a, t->parts, t->alloc *
-		    sizeof(*t->parts), na * sizeof(*t->parts));
-		t->alloc = na;
-	}
-	t->parts[t->n].group = group;
-	t->parts[t->n].index = index;
-	t->parts[t->n].off = off;
-	t->parts[t->n].len = len;
-	t->n++;
-}
-
-static void
-tpl_flush(struct arena *a, struct tpl *t, size_t *lit)
-{
-	if (t->text.len > *lit)
-		tpl_add(a, t, false, 0, *lit, t->text.len - *lit);
-	*lit = t->text.len;
-}
-
-static int
-tpl_parse(struct arena *a, struct txe_re *re, const char *r, size_t n,
-    struct tpl *t, const char **why)
-{
-	size_t i = 0, lit = 0;
-	bool by = re->bytes;
-
-	memset(t, 0, sizeof(*t));
-	sb_init(&t->text);
-	while (i < n) {
-		int ch = (unsigned char)r[i];
-		unsigned g;
-
-		if (ch != '\\') {
-			sb_addch(&t->text, ch);
-			i++;
-			continue;
-		}
-		if (i + 1 >= n) {
-			*why = arena_printf(a, "bad escape (end of pattern) at "
-			    "position %zu", text_len(r, i, by));
-			goto fail;
-		}
-		ch = (unsigned char)r[i + 1];
-		if (ch == 'g') {
-			const char *name, *end;
-			size_t nlen, k;
-			int num;
-
-			if (i + 2 >= n || r[i + 2] != '<') {
-				*why = arena_printf(a, "missing < at position "
-				    "%zu", text_len(r, i + 2, by));
-				goto fail;
-			}
-			name = r + i + 3;
-			end = memchr(name, '>', n - (i + 3));
-			if (end == NULL) {
-				*why = arena_printf(a, "missing >, "
-				    "unterminated name at position %zu",
-				    text_len(r, i + 3, by));
-				goto fail;
-			}
-			nlen = (size_t)(end - name);
-			if (nlen == 0) {
-				*why = arena_printf(a, "missing group name at "
-				    "position %zu", text_len(r, i + 3, by));
-				goto fail;
-			}
-			for (k = 0; k < nlen && is_digit(name[k]); k++)
-				;
-			if (k == nlen) {
-				g = 0;
-				for (k = 0; k < nlen && g <= re->ngroups; k++)
-					g = g * 10 + (unsigned)(name[k] - '0');
-				if (g > re->ngroups) {
-					*why = arena_printf(a, "invalid group "
-					    "reference %.*s at position %zu",
-					    (int)nlen, name,
-					    text_len(r, i + 3, by));
-					goto fail;
-				}
-			} else {
-				char *nm = arena_strndup(a, name, nlen);
-
-				num = pcre2_substring_number_from_name(re->code,
-				    (PCRE2_SPTR)nm);
-				if (num < 0) {
-					bool ident = !is_digit(nm[0]);
-
-					for (k = 0; k < nlen && ident; k++)
-						ident = (unsigned char)nm[k] >=
-						    0x80 || nm[k] == '_' ||
-						    is_ascii_letter(nm[k]) ||
-						    is_digit(nm[k]);
-					if (ident)
-						*why = arena_printf(a,
-						    "unknown group name "
-						    "'%s'", nm);
-					else
-						*why = arena_printf(a, "bad "
-						    "character in group name "
-						    "'%s' at position %zu", nm,
-						    text_len(r, i + 3, by));
-					goto fail;
-				}
-				g = (unsigned)num;
-			}
-			tpl_flush(a, t, &lit);
-			tpl_add(a, t, true, g, 0, 0);
-			i = (size_t)(end - r) + 1;
-			continue;
-		}
-		if (ch == '0') {
-			unsigned val = 0, k;
-
-			for (k = 1; k < 3 && i + 1 + k < n &&
-			    is_octal(r[i + 1 + k]); k++)
-				val = val * 8 + (unsigned)(r[i + 1 + k] - '0');
-			if (by)
-				sb_addch(&t->text, (int)(val & 0xff));
-			else
-				sb_addutf8(&t->text, val & 0xff);
-			i += 1 + k;
-			continue;
-		}
-		if (is_digit(ch)) {
-			size_t len = 2;
-
-			g = (unsigned)(ch - '0');
-			if (i + 2 < n && is_digit(r[i + 2])) {
-				if (is_octal(ch) && is_octal(r[i + 2]) &&
-				    i + 3 < n && is_octal(r[i + 3])) {
-					unsigned val = (unsigned)(ch - '0') * 64
-					    + (unsigned)(r[i + 2] - '0') * 8 +
-					    (unsigned)(r[i + 3] - '0');
-
-					if (val > 0377) {
-						*why = arena_printf(a, "octal "
-						    "escape value \\%.3s "
-						    "outside of range 0-0o377 "
-						    "at position %zu",
-						    r + i + 1,
-						    text_len(r, i, by));
-						goto fail;
-					}
-					if (by)
-						sb_addch(&t->text, (int)val);
-					else
-						sb_addutf8(&t->text, val);
-					i += 4;
-					continue;
-				}
-				g = g * 10 + (unsigned)(r[i + 2] - '0');
-				len = 3;
-			}
-			if (g > re->ngroups) {
-				*why = arena_printf(a, "invalid group "
-				    "reference %u at position %zu", g,
-				    text_len(r, i + 1, by));
-				goto fail;
-			}
-			tpl_flush(a, t, &lit);
-			tpl_add(a, t, true, g, 0, 0);
-			i += len;
-			continue;
-		}
-		switch (ch) {
-		case 'a': sb_addch(&t->text, '\a'); break;
-		case 'b': sb_addch(&t->text, '\b'); break;
-		case 'f': sb_addch(&t->text, '\f'); break;
-		case 'n': sb_addch(&t->text, '\n'); break;
-		case 'r': sb_addch(&t->text, '\r'); break;
-		case 't': sb_addch(&t->text, '\t'); break;
-		case 'v': sb_addch(&t->text, '\v'); break;
-		case '\\': sb_addch(&t->text, '\\'); break;
-		default:
-			if (is_ascii_letter(ch)) {
-				*why = arena_printf(a, "bad escape \\%c at "
-				    "position %zu", ch, text_len(r, i, by));
-				goto fail;
-			}
-			/* Unknown escapes stay as they are. */
-			sb_addch(&t->text, '\\');
-			i++;
-			continue;
-		}
-		i += 2;
-	}
-	tpl_flush(a, t, &lit);
-	return 0;
-fail:
-	sb_release(&t->text);
-	return -1;
-}
-
-static void
-tpl_expand(const struct tpl *t, const struct txe_re *re, const char *s,
-    struct strbuf *out)
-{
-	size_t k, b, e;
-
-	for (k = 0; k < t->n; k++) {
-		if (!t->parts[k].group) {
-			sb_add(out, t->text.buf + t->parts[k].off,
-			    t->parts[k].len);
-			continue;
-		}
-		/* An unmatched group is '' (Python 3.5 on). */
-		txe_re_span(re, t->parts[k].index, &b, &e);
-		sb_add(out, s + b, e - b);
-	}
-}
-
-int
-txe_re_expand(struct arena *a, struct txe_re *re, const char *s,
-    const char *tpl, size_t tlen, struct strbuf *out, const char **why)
-{
-	struct tpl t;
-
-	if (tpl_parse(a, re, tpl, tlen, &t, why) < 0)
-		return -1;
-	tpl_expand(&t, re, s, out);
-	sb_release(&t.text);
-	return 0;
-}
-
-int
-txe_re_subn(struct arena *a, struct txe_re *re, const char *s, size_t n,
-    const char *repl, size_t rlen, struct strbuf *out, size_t *count,
-    const char **why)
-{
-	size_t pos = 0, last = 0, b, e;
-	bool must_advance = false;
-	struct tpl t;
-	int rc = 0;
-
-	*count = 0;
-	if (tpl_parse(a, re, repl, rlen, &t, why) < 0)
-		return -1;
-	while (pos <= n) {
-		rc = re_exec(re, s, n, pos, must_advance ?
-		    PCRE2_NOTEMPTY_ATSTART : 0, why);
-		if (rc <= 0)
-			break;
-		txe_re_span(re, 0, &b, &e);
-		sb_add(out, s + last, b - last);
-		tpl_expand(&t, re, s, out);
-		last = e;
-		must_advance = b == e;
-		pos = e;
-		(*count)++;
-	}
-	sb_add(out, s + last, n - last);
-	sb_release(&t.text);
-	return rc < 0 ? -1 : 0;
-}
 
 /*
  * What Ansible reports when a module raises (re.error from a bad pattern):
@@ -1013,18 +71,6 @@ txe_arg(const struct value *args, const char *name, size_t *len)
 	return v->u.str.s;
 }
 
-void
-txe_warn(struct task_ctx *ctx, struct result *res, const char *text)
-{
-	struct value *w = val_dict_get(res->v, "warnings");
-
-	if (w == NULL) {
-		w = val_new_list(ctx->a);
-		res_set(ctx, res, "warnings", w);
-	}
-	val_list_push(ctx->a, w, val_new_str(ctx->a, text));
-}
-
 /*
  * The remote side.
  */
@@ -1048,7 +94,7 @@ parse_id(const char *s, long *out)
 
 	while (*s == ' ' || *s == '\t')
 		s++;
-	if (!is_digit((unsigned char)*s))
+	if (*s < '0' || *s > '9')
 		return false;
 	*out = strtol(s, &end, 10);
 	while (*end == ' ' || *end == '\t' || *end == '\n')
@@ -1706,7 +752,6 @@ static const char *const path_aliases[] = { "dest", "destfile", "name",
 	NULL };
 static const char *const regexp_aliases[] = { "regex", NULL };
 static const char *const line_aliases[] = { "value", NULL };
-static const char *const attr_aliases[] = { "attr", NULL };
 static const char *const state_choices[] = { "absent", "present", NULL };
 
 static const struct arg_spec lineinfile_args[] = {
@@ -1725,15 +770,7 @@ static const struct arg_spec lineinfile_args[] = {
 	{ .name = "backup", .type = ARG_BOOL, .dflt = "false" },
 	{ .name = "firstmatch", .type = ARG_BOOL, .dflt = "false" },
 	{ .name = "validate", .type = ARG_STR },
-	{ .name = "mode", .type = ARG_MODE },
-	{ .name = "owner", .type = ARG_STR },
-	{ .name = "group", .type = ARG_STR },
-	{ .name = "seuser", .type = ARG_STR },
-	{ .name = "serole", .type = ARG_STR },
-	{ .name = "selevel", .type = ARG_STR },
-	{ .name = "setype", .type = ARG_STR },
-	{ .name = "attributes", .type = ARG_STR, .aliases = attr_aliases },
-	{ .name = "unsafe_writes", .type = ARG_BOOL, .dflt = "false" },
+	XFER_FILE_ARGS,
 	{ .name = NULL },
 };
 
@@ -1908,7 +945,7 @@ present(struct task_ctx *ctx, const struct value *args, struct txe_file *f,
 	const char *before = txe_arg(args, "insertbefore", &blen);
 	bool backrefs = arg_bool(args, "backrefs");
 	bool firstmatch = arg_bool(args, "firstmatch");
-	struct txe_re *bre_m = NULL, *bre_ins = NULL;
+	struct pyre *bre_m = NULL, *bre_ins = NULL;
 	const char *why = NULL, *msg = "", *nl;
 	long index0 = -1, index1 = -1;
 	bool match = false, changed = false;
@@ -1934,24 +971,22 @@ present(struct task_ctx *ctx, const struct value *args, struct txe_file *f,
 		alen = 3;
 	}
 	if (regexp != NULL) {
-		bre_m = txe_re_compile(ctx->a, regexp, rlen, TXE_RE_BYTES,
-		    &why);
+		bre_m = pyre_compile(ctx->a, regexp, rlen, PYRE_BYTES, &why);
 		if (bre_m == NULL)
 			return txe_crash(ctx, res, "re.error", why);
 	}
 	if (after != NULL && strcmp(after, "BOF") != 0 &&
 	    strcmp(after, "EOF") != 0)
-		bre_ins = txe_re_compile(ctx->a, after, alen, TXE_RE_BYTES,
-		    &why);
+		bre_ins = pyre_compile(ctx->a, after, alen, PYRE_BYTES, &why);
 	else if (before != NULL && strcmp(before, "BOF") != 0)
-		bre_ins = txe_re_compile(ctx->a, before, blen, TXE_RE_BYTES,
-		    &why);
+		bre_ins = pyre_compile(ctx->a, before, blen, PYRE_BYTES, &why);
 	if (why != NULL)
 		return txe_crash(ctx, res, "re.error", why);
 
 	/* 1. The last (or first) line the regexp or search string finds. */
 	for (i = 0; bre_m != NULL && i < l.n; i++) {
-		rc = txe_re_search(bre_m, l.v[i].s, l.v[i].len, 0, &why);
+		rc = pyre_search(bre_m, l.v[i].s, l.v[i].len, 0, PYRE_SEARCH,
+		    &why);
 		if (rc < 0)
 			return txe_crash(ctx, res, "re.error", why);
 		if (rc > 0) {
@@ -1976,7 +1011,8 @@ present(struct task_ctx *ctx, const struct value *args, struct txe_file *f,
 		}
 		if (bre_ins == NULL)
 			continue;
-		rc = txe_re_search(bre_ins, l.v[i].s, l.v[i].len, 0, &why);
+		rc = pyre_search(bre_ins, l.v[i].s, l.v[i].len, 0,
+		    PYRE_SEARCH, &why);
 		if (rc < 0)
 			return txe_crash(ctx, res, "re.error", why);
 		if (rc == 0)
@@ -1999,8 +1035,8 @@ present(struct task_ctx *ctx, const struct value *args, struct txe_file *f,
 			/* The match object of that line, as Python kept it. */
 			struct line *cur = &l.v[index0];
 
-			if (txe_re_search(bre_m, cur->s, cur->len, 0,
-			    &why) < 0 || txe_re_expand(ctx->a, bre_m,
+			if (pyre_search(bre_m, cur->s, cur->len, 0,
+			    PYRE_SEARCH, &why) < 0 || pyre_expand(ctx->a, bre_m,
 			    cur->s, line, llen, &nw, &why) < 0) {
 				sb_release(&nw);
 				return txe_crash(ctx, res, "re.error", why);
@@ -2066,7 +1102,7 @@ absent(struct task_ctx *ctx, const struct value *args, struct txe_file *f,
 	const char *regexp = txe_arg(args, "regexp", &rlen);
 	const char *search = txe_arg(args, "search_string", &slen);
 	const char *line = txe_arg(args, "line", &llen);
-	struct txe_re *bre_c = NULL;
+	struct pyre *bre_c = NULL;
 	const char *why = NULL, *msg = "";
 	long found = 0;
 	struct lines l;
@@ -2079,8 +1115,7 @@ absent(struct task_ctx *ctx, const struct value *args, struct txe_file *f,
 	}
 	lines_split(ctx->a, &l, f->data, f->len);
 	if (regexp != NULL) {
-		bre_c = txe_re_compile(ctx->a, regexp, rlen, TXE_RE_BYTES,
-		    &why);
+		bre_c = pyre_compile(ctx->a, regexp, rlen, PYRE_BYTES, &why);
 		if (bre_c == NULL)
 			return txe_crash(ctx, res, "re.error", why);
 	}
@@ -2088,8 +1123,8 @@ absent(struct task_ctx *ctx, const struct value *args, struct txe_file *f,
 		bool hit;
 
 		if (bre_c != NULL) {
-			rc = txe_re_search(bre_c, l.v[i].s, l.v[i].len, 0,
-			    &why);
+			rc = pyre_search(bre_c, l.v[i].s, l.v[i].len, 0,
+			    PYRE_SEARCH, &why);
 			if (rc < 0)
 				return txe_crash(ctx, res, "re.error", why);
 			hit = rc > 0;
@@ -2139,7 +1174,7 @@ lineinfile_run(struct task_ctx *ctx, const struct value *args,
 	    (search != NULL && *search == '\0')) {
 		bool re = regexp != NULL && *regexp == '\0';
 
-		txe_warn(ctx, res, arena_printf(ctx->a, "The %s is an empty "
+		res_warn(ctx, res, arena_printf(ctx->a, "The %s is an empty "
 		    "string, which will match every line in the file. This "
 		    "may have unintended consequences, such as replacing the "
 		    "last line in the file rather than appending.%s",

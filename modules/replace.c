@@ -11,11 +11,11 @@
 
 #include "module.h"
 #include "textedit.h"
+#include "transfer.h"
 #include "util.h"
 
 static const char *const path_aliases[] = { "dest", "destfile", "name",
 	NULL };
-static const char *const attr_aliases[] = { "attr", NULL };
 
 static const struct arg_spec replace_args[] = {
 	{ .name = "path", .type = ARG_PATH, .flags = ARG_REQUIRED,
@@ -27,15 +27,7 @@ static const struct arg_spec replace_args[] = {
 	{ .name = "backup", .type = ARG_BOOL, .dflt = "false" },
 	{ .name = "validate", .type = ARG_STR },
 	{ .name = "encoding", .type = ARG_STR, .dflt = "utf-8" },
-	{ .name = "mode", .type = ARG_MODE },
-	{ .name = "owner", .type = ARG_STR },
-	{ .name = "group", .type = ARG_STR },
-	{ .name = "seuser", .type = ARG_STR },
-	{ .name = "serole", .type = ARG_STR },
-	{ .name = "selevel", .type = ARG_STR },
-	{ .name = "setype", .type = ARG_STR },
-	{ .name = "attributes", .type = ARG_STR, .aliases = attr_aliases },
-	{ .name = "unsafe_writes", .type = ARG_BOOL, .dflt = "false" },
+	XFER_FILE_ARGS,
 	{ .name = NULL },
 };
 
@@ -108,7 +100,7 @@ replace_run(struct task_ctx *ctx, const struct value *args,
 	struct strbuf bytes = STRBUF_INIT;
 	enum text_codec codec = codec_of(encoding);
 	const char *why = NULL, *msg = "";
-	struct txe_re *mre;
+	struct pyre *mre;
 	struct txe_commit c;
 	struct txe_file f;
 	bool changed = false;
@@ -151,15 +143,16 @@ replace_run(struct task_ctx *ctx, const struct value *args,
 	b = 0;
 	e = text.len;
 	if (pat.len > 0) {
-		struct txe_re *sre = txe_re_compile(ctx->a, pat.buf, pat.len,
-		    TXE_RE_DOTALL, &why);
+		struct pyre *sre = pyre_compile(ctx->a, pat.buf, pat.len,
+		    PYRE_DOTALL, &why);
 		int hit, g;
 
 		if (sre == NULL) {
 			rc = txe_crash(ctx, res, "re.error", why);
 			goto out;
 		}
-		hit = txe_re_search(sre, text.buf, text.len, 0, &why);
+		hit = pyre_search(sre, text.buf, text.len, 0, PYRE_SEARCH,
+		    &why);
 		if (hit < 0) {
 			rc = txe_crash(ctx, res, "re.error", why);
 			goto out;
@@ -171,13 +164,13 @@ replace_run(struct task_ctx *ctx, const struct value *args,
 			    "file: %s", pat.buf));
 			goto out;
 		}
-		g = txe_re_named(sre, "subsection");
-		txe_re_span(sre, g > 0 ? (unsigned)g : 0, &b, &e);
+		g = pyre_named(sre, "subsection");
+		pyre_span(sre, g > 0 ? (unsigned)g : 0, &b, &e);
 	}
 
-	mre = txe_re_compile(ctx->a, regexp, rlen, TXE_RE_MULTILINE, &why);
-	if (mre == NULL || txe_re_subn(ctx->a, mre, text.buf + b, e - b, repl,
-	    plen, &sub, &count, &why) < 0) {
+	mre = pyre_compile(ctx->a, regexp, rlen, PYRE_MULTILINE, &why);
+	if (mre == NULL || pyre_subn(ctx->a, mre, text.buf + b, e - b, repl,
+	    plen, 0, &sub, &count, &why) < 0) {
 		rc = txe_crash(ctx, res, "re.error", why);
 		goto out;
 	}

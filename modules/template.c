@@ -19,11 +19,10 @@
 
 #include "module.h"
 #include "template/template.h"
+#include "transfer.h"
 #include "util.h"
 
 extern const struct module module_copy;
-
-static const char *const attr_alias[] = { "attr", NULL };
 
 static const struct arg_spec template_args[] = {
 	{ .name = "src", .type = ARG_PATH, .flags = ARG_REQUIRED },
@@ -32,15 +31,7 @@ static const struct arg_spec template_args[] = {
 	{ .name = "force", .type = ARG_BOOL, .dflt = "true" },
 	{ .name = "follow", .type = ARG_BOOL, .dflt = "false" },
 	{ .name = "validate", .type = ARG_STR },
-	{ .name = "mode", .type = ARG_MODE },
-	{ .name = "owner", .type = ARG_STR },
-	{ .name = "group", .type = ARG_STR },
-	{ .name = "seuser", .type = ARG_STR },
-	{ .name = "serole", .type = ARG_STR },
-	{ .name = "setype", .type = ARG_STR },
-	{ .name = "selevel", .type = ARG_STR },
-	{ .name = "attributes", .type = ARG_STR, .aliases = attr_alias },
-	{ .name = "unsafe_writes", .type = ARG_BOOL, .dflt = "false" },
+	XFER_FILE_ARGS,
 	{ .name = "newline_sequence", .type = ARG_STR, .dflt = "\n" },
 	{ .name = "trim_blocks", .type = ARG_BOOL, .dflt = "true" },
 	{ .name = "lstrip_blocks", .type = ARG_BOOL, .dflt = "false" },
@@ -88,41 +79,6 @@ template_getvar(void *p, const char *name, size_t len)
 	if (tv->up == NULL || tv->up->getvar == NULL)
 		return NULL;
 	return tv->up->getvar(tv->up->ctx, name, len);
-}
-
-/* find_needle('templates', src), as copy's find_source() for files/. */
-static const char *
-find_template(struct arena *a, const char *basedir, const char *src,
-    struct strbuf *searched)
-{
-	const char *cand[4], *base;
-	char cwd[4096];
-	size_t i, n = 0;
-	struct stat st;
-
-	if (src[0] == '/' || src[0] == '~') {
-		if (src[0] == '~' && getenv("HOME") != NULL &&
-		    (src[1] == '/' || src[1] == '\0'))
-			src = arena_printf(a, "%s%s", getenv("HOME"), src + 1);
-		return stat(src, &st) == 0 ? src : NULL;
-	}
-	base = basedir != NULL ? basedir : ".";
-	if (base[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
-		base = strcmp(base, ".") == 0 ? arena_strdup(a, cwd) :
-		    arena_printf(a, "%s/%s", cwd, base);
-	for (i = 0; i < 2; i++) {
-		if (strncmp(src, "templates/", 10) != 0 &&
-		    strcmp(src, "templates") != 0)
-			cand[n++] = arena_printf(a, "%s/templates/%s", base,
-			    src);
-		cand[n++] = arena_printf(a, "%s/%s", base, src);
-	}
-	for (i = 0; i < n; i++) {
-		sb_addf(searched, "\n\t%s", cand[i]);
-		if (stat(cand[i], &st) == 0)
-			return cand[i];
-	}
-	return NULL;
 }
 
 /* Python's str(datetime.datetime.fromtimestamp(t)). */
@@ -420,13 +376,9 @@ template_run(struct task_ctx *ctx, const struct value *args,
 			    "muster templates use Jinja2's default delimiters",
 			    delimiters[i].arg, d);
 	}
-	full = find_template(a, ctx->tmpl != NULL ? ctx->tmpl->basedir : NULL,
-	    src, &searched);
+	full = xfer_find_needle(ctx, "templates", src, &searched);
 	if (full == NULL) {
-		res_fail(ctx, res, "Could not find or access '%s'\nSearched "
-		    "in:%s on the Ansible Controller.\nIf you are using a "
-		    "module and expect the file to exist on the remote, see "
-		    "the remote_src option", src, searched.buf);
+		xfer_not_found(ctx, res, src, &searched);
 		sb_release(&searched);
 		return 0;
 	}

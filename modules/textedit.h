@@ -1,8 +1,9 @@
 /*
  * textedit.h: what lineinfile, blockinfile and replace share (the txe_*
- * helpers, implemented in lineinfile.c): Python's re on PCRE2, fetching
- * the target file with what the decision needs, and writing it back
- * atomically with backup, validate and check_file_attrs().
+ * helpers, implemented in lineinfile.c): fetching the target file with
+ * what the decision needs, and writing it back atomically with backup,
+ * validate and check_file_attrs().  Their regular expressions are Python's
+ * re of src/pyre.h.
  */
 #ifndef MUSTER_MODULES_TEXTEDIT_H
 #define MUSTER_MODULES_TEXTEDIT_H
@@ -11,14 +12,21 @@
 #include <stddef.h>
 
 #include "module.h"
+#include "pyre.h"
 
-struct txe_re;
+/* The names wait_for.c still uses for pyre.h's (to go with its next edit). */
+#define txe_re			pyre
+#define TXE_RE_BYTES		PYRE_BYTES
+#define TXE_RE_MULTILINE	PYRE_MULTILINE
+#define txe_re_compile		pyre_compile
+#define txe_re_span		pyre_span
 
-enum txe_re_flags {
-	TXE_RE_BYTES = 1 << 0,		/* a bytes pattern: ASCII, no UTF-8 */
-	TXE_RE_MULTILINE = 1 << 1,	/* re.MULTILINE */
-	TXE_RE_DOTALL = 1 << 2,		/* re.DOTALL */
-};
+static inline int
+txe_re_search(struct pyre *re, const char *s, size_t n, size_t start,
+    const char **why)
+{
+	return pyre_search(re, s, n, start, PYRE_SEARCH, why);
+}
 
 /* The target file as txe_fetch() found it. */
 struct txe_file {
@@ -42,35 +50,12 @@ struct txe_commit {
 	struct value	*attr_diff;	/* out: {before: {...}, after: {...}} */
 };
 
-/* Python's re.compile(); NULL with Python's re.error text in *why. */
-struct txe_re	*txe_re_compile(struct arena *, const char *pat, size_t n,
-		    unsigned flags, const char **why);
-/* re.MULTILINE among the compiled flags (set by the caller or "(?m)"). */
-bool		 txe_re_multiline(const struct txe_re *);
-/* Search s[0..n) from start: 1 found, 0 not, -1 error (*why). */
-int		 txe_re_search(struct txe_re *, const char *s, size_t n,
-		    size_t start, const char **why);
-/* The span of group g of the last match ([0,0) if it did not match). */
-void		 txe_re_span(const struct txe_re *, unsigned g, size_t *b,
-		    size_t *e);
-/* match.expand(tpl) on the last match of s: 0, or -1 with *why. */
-int		 txe_re_expand(struct arena *, struct txe_re *, const char *s,
-		    const char *tpl, size_t tlen, struct strbuf *out,
-		    const char **why);
-/* re.subn(re, repl, s): the result in out, *count replacements. */
-int		 txe_re_subn(struct arena *, struct txe_re *, const char *s,
-		    size_t n, const char *repl, size_t rlen, struct strbuf *out,
-		    size_t *count, const char **why);
-/* The number of a named group, or -1. */
-int		 txe_re_named(const struct txe_re *, const char *name);
 /* What Ansible shows when a module raised: exc is "re.error" and so on. */
 int		 txe_crash(struct task_ctx *, struct result *, const char *exc,
 		    const char *why);
 /* A string argument and its length (may hold NULs); NULL if not given. */
 const char	*txe_arg(const struct value *args, const char *name,
 		    size_t *len);
-/* Add a warning to the result, as module.warn() does. */
-void		 txe_warn(struct task_ctx *, struct result *, const char *);
 /*
  * Read the file and what is needed to decide: 0 (res->failed set if the
  * task failed), or -1 when the host is unreachable.

@@ -1,6 +1,6 @@
 /*
  * transfer.c: the helpers of transfer.h, shared by slurp, fetch, script,
- * wait_for, get_url and uri.
+ * wait_for, get_url, uri, copy and template.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -166,6 +166,36 @@ xfer_find_file(struct task_ctx *ctx, const char *name,
 	return NULL;
 }
 
+const char *
+xfer_find_needle(struct task_ctx *ctx, const char *dirname, const char *name,
+    struct strbuf *searched)
+{
+	const char *cand[4], *home = getenv("HOME");
+	size_t i, n = 0, dlen = strlen(dirname);
+	struct stat st;
+
+	if (name[0] == '/' || name[0] == '~') {
+		if (name[0] == '~' && home != NULL && (name[1] == '/' ||
+		    name[1] == '\0'))
+			name = arena_printf(ctx->a, "%s%s", home, name + 1);
+		return stat(name, &st) == 0 ? name : NULL;
+	}
+	/* Ansible searches the task's and the play's dirs: the same here */
+	for (i = 0; i < 2; i++) {
+		if (strncmp(name, dirname, dlen) != 0 || (name[dlen] != '/' &&
+		    name[dlen] != '\0'))
+			cand[n++] = xfer_dwim(ctx, arena_printf(ctx->a,
+			    "%s/%s", dirname, name));
+		cand[n++] = xfer_dwim(ctx, name);
+	}
+	for (i = 0; i < n; i++) {
+		sb_addf(searched, "\n\t%s", cand[i]);
+		if (stat(cand[i], &st) == 0)
+			return cand[i];
+	}
+	return NULL;
+}
+
 int
 xfer_not_found(struct task_ctx *ctx, struct result *res, const char *name,
     const struct strbuf *searched)
@@ -285,6 +315,36 @@ xfer_http_sh(struct strbuf *cmd, struct strbuf *cfg,
 	sb_adds(cmd, "rm -f \"$h\" \"$e\"; ");
 }
 
+void
+xfer_http_init(struct xfer_http *rq, const struct value *args,
+    const char *url, const char *method)
+{
+	memset(rq, 0, sizeof(*rq));
+	rq->url = url;
+	rq->method = method;
+	rq->headers = val_dict_get(args, "headers");
+	rq->user = arg_str(args, "url_username");
+	rq->password = arg_str(args, "url_password");
+	rq->force_basic_auth = arg_bool(args, "force_basic_auth");
+	rq->validate_certs = arg_bool(args, "validate_certs");
+	rq->timeout = (int)arg_int(args, "timeout");
+	rq->agent = arg_str(args, "http_agent");
+}
+
+int
+xfer_http_run(struct task_ctx *ctx, struct strbuf *cmd, struct strbuf *cfg,
+    struct conn_result *cr, struct err *err)
+{
+	int rc;
+
+	conn_result_init(cr);
+	rc = conn_exec(ctx->conn, cmd->buf, ctx->become, cfg->buf, cfg->len,
+	    cr, err);
+	sb_release(cmd);
+	sb_release(cfg);
+	return rc;
+}
+
 /* One line of out from *pos (without its newline), or NULL at the end. */
 static const char *
 next_line(struct arena *a, const struct strbuf *out, size_t *pos)
@@ -393,6 +453,12 @@ xfer_http_parse(struct task_ctx *ctx, const struct strbuf *out, size_t *pos,
 
 	memset(r, 0, sizeof(*r));
 	r->status = -1;
+	while (*pos < out->len && out->buf[*pos] != 'X') {
+		const char *nl = memchr(out->buf + *pos, '\n',
+		    out->len - *pos);
+
+		*pos = nl != NULL ? (size_t)(nl - out->buf) + 1 : out->len;
+	}
 	line = next_line(a, out, pos);
 	if (line == NULL || line[0] != 'X')
 		return -1;
@@ -462,6 +528,34 @@ xfer_http_msg(struct task_ctx *ctx, const struct xfer_resp *r)
 	}
 	return arena_printf(a, "HTTP Error %d: %s", r->status,
 	    r->reason != NULL ? r->reason : "");
+}
+
+void
+xfer_dest_sh(struct strbuf *cmd, const char *dest)
+{
+	sb_adds(cmd, "D=");
+	xfer_path(cmd, dest);
+	sb_adds(cmd, "; if [ -d \"$D\" ]; then echo 'K dir'; TD=$D; else "
+	    "TD=$(dirname -- \"$D\"); fi; [ -d \"$TD\" ] || TD=/tmp; ");
+}
+
+const char *
+xfer_join(struct arena *a, const char *dir, const char *name)
+{
+	size_t n = strlen(dir);
+
+	return arena_printf(a, "%s%s%s", dir, n > 0 && dir[n - 1] == '/' ?
+	    "" : "/", name);
+}
+
+void
+xfer_commit_vars_sh(struct strbuf *cmd, const char *path, const char *tmp)
+{
+	sb_adds(cmd, "F=");
+	xfer_path(cmd, path);
+	sb_adds(cmd, "; t=");
+	sh_quote(cmd, tmp);
+	sb_adds(cmd, "; ");
 }
 
 void

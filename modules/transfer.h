@@ -1,9 +1,10 @@
 /*
  * transfer.h: what the transfer and network modules share (slurp, fetch,
- * script, wait_for, get_url, uri; implemented in transfer.c): remote paths
- * with ~ left to the target, digests and base64 in C, Ansible's
- * add_path_info(), the lookup of a controller file, and one HTTP request
- * made on the host with curl(1).
+ * script, wait_for, get_url, uri, copy, template; implemented in
+ * transfer.c): remote paths with ~ left to the target, digests and base64
+ * in C, Ansible's add_path_info(), the lookup of a controller file, and one
+ * HTTP request made on the host with curl(1); and the arguments of every
+ * module that writes a file (XFER_FILE_ARGS).
  *
  * Memory: results live in the task's arena (ctx->a); strbufs are the
  * caller's.
@@ -43,6 +44,14 @@ const char	*xfer_dwim(struct task_ctx *, const char *path);
  */
 const char	*xfer_find_file(struct task_ctx *, const char *name,
 		    struct strbuf *searched);
+/*
+ * _find_needle(dirname, name) as the copy and template actions call it
+ * (dirname "files" or "templates"): an absolute or ~ path as is, else the
+ * play's DIRNAME/NAME (unless NAME starts with DIRNAME/) then NAME beside
+ * it.  NULL when missing, with the places searched appended to searched.
+ */
+const char	*xfer_find_needle(struct task_ctx *, const char *dirname,
+		    const char *name, struct strbuf *searched);
 /* Ansible's message for a controller file that is not there. */
 int		 xfer_not_found(struct task_ctx *, struct result *,
 		    const char *name, const struct strbuf *searched);
@@ -65,7 +74,10 @@ const char	*xfer_tagged(struct arena *, const char *out, char tag);
 	{ .name = "ciphers", .type = ARG_LIST, .elem = ARG_STR }, \
 	{ .name = "use_netrc", .type = ARG_BOOL, .dflt = "true" }
 
-/* add_file_common_args: mode, owner, group (SELinux ones accepted). */
+/*
+ * add_file_common_args: mode, owner, group (SELinux ones accepted), for
+ * every module that writes a file.
+ */
 #define XFER_FILE_ARGS \
 	{ .name = "mode", .type = ARG_MODE }, \
 	{ .name = "owner", .type = ARG_STR }, \
@@ -97,6 +109,15 @@ struct xfer_http {
 	const char		*agent;		/* User-Agent */
 };
 
+/*
+ * A request for url with method ("GET"...), its fields from the arguments
+ * get_url and uri share: headers, url_username, url_password, timeout and
+ * url_argument_spec()'s force_basic_auth, validate_certs and http_agent.
+ * The rest (body, follow, no_cache, if_modified) is zero.
+ */
+void		 xfer_http_init(struct xfer_http *, const struct value *args,
+		    const char *url, const char *method);
+
 /* What came back (xfer_http_parse()). */
 struct xfer_resp {
 	int			 curl_rc;
@@ -123,11 +144,30 @@ void		 xfer_http_sh(struct strbuf *cmd, struct strbuf *cfg,
 		    const struct xfer_http *, const char *tmpdir_sh,
 		    bool print_body);
 /*
- * Parse what xfer_http_sh() printed, starting at *pos of out; *pos is left
- * after it.  0, or -1 when the output is not what it printed.
+ * Run cmd on the host with the curl config cfg on its stdin, and release
+ * both.  0 with cr filled (the caller releases it), or -1 when the host is
+ * unreachable.
+ */
+int		 xfer_http_run(struct task_ctx *, struct strbuf *cmd,
+		    struct strbuf *cfg, struct conn_result *cr, struct err *);
+/*
+ * Parse what xfer_http_sh() printed, from its first line at or after *pos
+ * of out (lines before it are skipped); *pos is left after it.  0, or -1
+ * when the output is not what it printed.
  */
 int		 xfer_http_parse(struct task_ctx *, const struct strbuf *out,
 		    size_t *pos, struct xfer_resp *);
+/*
+ * Append to cmd a shell fragment that sets D to dest and TD to where a
+ * download for it goes first: dest when it is a directory (printing
+ * "K dir"), else dest's directory, else /tmp.
+ */
+void		 xfer_dest_sh(struct strbuf *cmd, const char *dest);
+/* dir/name, or dir + name when dir ends with a slash. */
+const char	*xfer_join(struct arena *, const char *dir, const char *name);
+/* Append to cmd the setting of F to path and t to tmp, for xfer_commit_sh(). */
+void		 xfer_commit_vars_sh(struct strbuf *cmd, const char *path,
+		    const char *tmp);
 /*
  * Append to cmd the move of the downloaded file (shell var t) over the
  * file in var F when their contents differ: into F's directory first (so

@@ -337,21 +337,13 @@ uri_run(struct task_ctx *ctx, const struct value *args, struct result *res,
 	for (p = method; *p != '\0'; p++)
 		*(char *)p = (char)toupper((unsigned char)*p);
 
-	memset(&rq, 0, sizeof(rq));
-	rq.url = url;
-	rq.method = method;
+	xfer_http_init(&rq, args, url, method);
 	rq.body = make_body(ctx, args, &headers, &rq.body_len);
 	rq.headers = headers;
-	rq.user = arg_str(args, "url_username");
-	rq.password = arg_str(args, "url_password");
-	rq.force_basic_auth = arg_bool(args, "force_basic_auth");
 	follow = arg_str(args, "follow_redirects");
 	rq.follow = strcmp(follow, "all") == 0 || strcmp(follow, "yes") == 0 ||
 	    strcmp(follow, "urllib2") == 0 || (strcmp(follow, "safe") == 0 &&
 	    (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0));
-	rq.validate_certs = arg_bool(args, "validate_certs");
-	rq.timeout = (int)arg_int(args, "timeout");
-	rq.agent = arg_str(args, "http_agent");
 
 	if (creates != NULL) {
 		sb_adds(&cmd, "if [ -e ");
@@ -364,11 +356,8 @@ uri_run(struct task_ctx *ctx, const struct value *args, struct result *res,
 		sb_adds(&cmd, " ]; then echo 'Y R'; exit 0; fi; ");
 	}
 	if (dest != NULL) {
-		sb_adds(&cmd, "D=");
-		xfer_path(&cmd, dest);
-		sb_adds(&cmd, "; if [ -d \"$D\" ]; then echo 'K dir'; TD=$D; "
-		    "else TD=$(dirname -- \"$D\"); fi; [ -d \"$TD\" ] || "
-		    "TD=/tmp; M=; [ -f \"$D\" ] && M=$D; ");
+		xfer_dest_sh(&cmd, dest);
+		sb_adds(&cmd, "M=; [ -f \"$D\" ] && M=$D; ");
 		rq.if_modified = "M";
 	}
 	xfer_http_sh(&cmd, &cfg, &rq, dest != NULL ? "\"$TD\"" : NULL, true);
@@ -377,11 +366,7 @@ uri_run(struct task_ctx *ctx, const struct value *args, struct result *res,
 	else
 		sb_adds(&cmd, "rm -f -- \"$t\"; ");
 	sb_adds(&cmd, "exit 0");
-	conn_result_init(&cr);
-	rc = conn_exec(ctx->conn, cmd.buf, ctx->become, cfg.buf, cfg.len,
-	    &cr, err);
-	sb_release(&cmd);
-	sb_release(&cfg);
+	rc = xfer_http_run(ctx, &cmd, &cfg, &cr, err);
 	if (rc < 0)
 		goto out;
 	p = xfer_tagged(a, cr.out.buf, 'Y');
@@ -395,12 +380,6 @@ uri_run(struct task_ctx *ctx, const struct value *args, struct result *res,
 		res_set_str(ctx, res, "stdout", why);
 		res_set(ctx, res, "stdout_lines", lines);
 		goto out;
-	}
-	while (pos < cr.out.len && cr.out.buf[pos] != 'X') {
-		const char *nl = memchr(cr.out.buf + pos, '\n',
-		    cr.out.len - pos);
-
-		pos = nl != NULL ? (size_t)(nl - cr.out.buf) + 1 : cr.out.len;
 	}
 	if (xfer_http_parse(ctx, &cr.out, &pos, &r) < 0) {
 		sb_rtrim(&cr.err);
@@ -420,16 +399,10 @@ uri_run(struct task_ctx *ctx, const struct value *args, struct result *res,
 		const char *final = dest;
 
 		if (xfer_tagged(a, cr.out.buf, 'K') != NULL)
-			final = arena_printf(a, "%s%s%s", dest,
-			    dest[strlen(dest) - 1] == '/' ? "" : "/",
-			    response_filename(a, &r));
+			final = xfer_join(a, dest, response_filename(a, &r));
 		conn_result_release(&cr);
 		conn_result_init(&cr);
-		sb_adds(&cmd, "F=");
-		xfer_path(&cmd, final);
-		sb_adds(&cmd, "; t=");
-		sh_quote(&cmd, r.tmp);
-		sb_adds(&cmd, "; ");
+		xfer_commit_vars_sh(&cmd, final, r.tmp);
 		xfer_commit_sh(&cmd, false, false);
 		sb_adds(&cmd, "D=$F; ");
 		xfer_path_info_sh(&cmd, "D");

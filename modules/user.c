@@ -837,12 +837,12 @@ static void
 warnings(struct user *u, struct result *res)
 {
 	if (u->groups == NULL && arg_bool(u->args, "append"))
-		acct_warn(u->ctx, res, "'append' is set, but no 'groups' are "
+		res_warn(u->ctx, res, "'append' is set, but no 'groups' are "
 		    "specified. Use 'groups' for appending new groups.This "
 		    "will change to an error in Ansible 2.14.");
 	if (u->password != NULL && *u->password != '\0' &&
 	    !looks_hashed(u->password))
-		acct_warn(u->ctx, res, "The input password appears not to "
+		res_warn(u->ctx, res, "The input password appears not to "
 		    "have been hashed. The 'password' argument must be "
 		    "encrypted for this module to work properly.");
 }
@@ -916,7 +916,7 @@ user_run(struct task_ctx *ctx, const struct value *args, struct result *res,
 		return fail_only(&u, res, "'local: true' specified but unable "
 		    "to find local account file /etc/passwd to parse.");
 	if (u.local && !u.exists)
-		acct_warn(ctx, res, arena_printf(ctx->a, "'local: true' "
+		res_warn(ctx, res, arena_printf(ctx->a, "'local: true' "
 		    "specified and user '%s' was not found in /etc/passwd. The "
 		    "local user account may already exist if the local account "
 		    "database exists somewhere other than /etc/passwd.",

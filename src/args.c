@@ -359,18 +359,6 @@ is_key(const char *s, const char *end)
 	return true;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * parse_kv's _decode_escapes: \n, \t, \\, \', \", \a.., \xHH, \ooo,
  * \uHHHH and \UHHHHHHHH become what Python's unicode_escape makes of them;

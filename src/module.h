@@ -125,6 +125,8 @@ void		 res_set_str(struct task_ctx *, struct result *,
 /* Mark failed with a message; returns 0 so run() can `return res_fail()`. */
 int		 res_fail(struct task_ctx *, struct result *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
+/* Append a warning to v["warnings"] (made if missing): module.warn(). */
+void		 res_warn(struct task_ctx *, struct result *, const char *msg);
 /* Fill rc/stdout/stderr/stdout_lines/stderr_lines/start/end/delta. */
 void		 res_set_cmd(struct task_ctx *, struct result *,
 		    const struct conn_result *);

@@ -44,6 +44,18 @@ res_fail(struct task_ctx *ctx, struct result *res, const char *fmt, ...)
 	return 0;
 }
 
+void
+res_warn(struct task_ctx *ctx, struct result *res, const char *msg)
+{
+	struct value *w = val_dict_get(res->v, "warnings");
+
+	if (w == NULL) {
+		w = val_new_list(ctx->a);
+		res_set(ctx, res, "warnings", w);
+	}
+	val_list_push(ctx->a, w, val_new_str(ctx->a, msg));
+}
+
 static struct value *
 lines_of(struct arena *a, const char *s, size_t n)
 {

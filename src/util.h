@@ -38,4 +38,30 @@ double	 now_mono(void);
 /* Read a whole file into a NUL-terminated malloc'd buffer; -1 with errno. */
 int	 read_file(const char *path, char **buf, size_t *len);
 
+/* ASCII classes, whatever the locale (Python's str.isdigit() etc. on ASCII). */
+static inline bool
+is_ascii_letter(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline bool
+is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* The value of a hex digit, or -1. */
+static inline int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif

@@ -1,6 +1,6 @@
 /*
  * filters_ext.c: library filters that need no evaluator service: YAML,
- * regular expressions (PCRE2 with Python's re semantics), hashes, base64,
+ * regular expressions (Python's re: src/pyre.c), hashes, base64,
  * random (Python's Mersenne Twister, so seeded results match Ansible).
  *
  * Each filter is the Python function Ansible 2.14 runs (ansible/plugins/
@@ -25,6 +25,7 @@
 #include <yaml.h>
 
 #include "filters.h"
+#include "pyre.h"
 #include "util.h"
 #include "json.h"
 #include "yaml_load.h"
@@ -135,47 +136,9 @@ int_arg(struct tmpl_call *c, const struct value *v, const char *what,
 
 /*
  * UTF-8.  Invalid bytes decode as Python's surrogateescape does (U+DC80 +
- * byte) and encode back to the same byte, so no input is ever lost.
+ * byte: pyre_utf8_next()) and encode back to the same byte, so no input is
+ * ever lost.
  */
-
-static uint32_t
-utf8_next(const char *str, size_t n, size_t *i)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	unsigned c = s[*i], need, k;
-	uint32_t cp, min;
-
-	if (c < 0x80) {
-		(*i)++;
-		return c;
-	}
-	if ((c & 0xe0) == 0xc0) {
-		cp = c & 0x1f;
-		need = 1;
-		min = 0x80;
-	} else if ((c & 0xf0) == 0xe0) {
-		cp = c & 0x0f;
-		need = 2;
-		min = 0x800;
-	} else if ((c & 0xf8) == 0xf0) {
-		cp = c & 0x07;
-		need = 3;
-		min = 0x10000;
-	} else
-		goto bad;
-	for (k = 1; k <= need; k++) {
-		if (*i + k >= n || (s[*i + k] & 0xc0) != 0x80)
-			goto bad;
-		cp = (cp << 6) | (s[*i + k] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
-		goto bad;
-	*i += need + 1;
-	return cp;
-bad:
-	(*i)++;
-	return 0xdc00 + c;
-}
 
 static void
 utf8_put(struct strbuf *sb, uint32_t cp)
@@ -186,19 +149,6 @@ utf8_put(struct strbuf *sb, uint32_t cp)
 		sb_addutf8(sb, cp);
 }
 
-/* Characters (code points) in s[0..n), as Python's len() counts them. */
-static size_t
-utf8_len(const char *s, size_t n)
-{
-	size_t i = 0, len = 0;
-
-	while (i < n) {
-		utf8_next(s, n, &i);
-		len++;
-	}
-	return len;
-}
-
 static struct value *
 new_str(struct tmpl_call *c, const struct strbuf *sb)
 {
@@ -206,543 +156,38 @@ new_str(struct tmpl_call *c, const struct strbuf *sb)
 }
 
 /*
- * Regular expressions: Python's re on top of PCRE2.  The pattern is
- * translated where the two dialects differ (\Z, \u, \U, \v, octal and group
- * escapes, {,n}, '[' inside a class, the (?a) and (?u) flags) and the
- * escapes Python rejects are rejected.  Matching follows Python's rules for
- * empty matches: after an empty match the next one must not be empty at
- * the same place (PCRE2_NOTEMPTY_ATSTART).
+ * Regular expressions: Python's re (src/pyre.h).  PCRE2's memory comes
+ * from the heap, not the template's arena: a filter in a loop would
+ * otherwise keep every compiled pattern until the arena goes.
  */
 
-struct pyre {
-	pcre2_code		*code;
-	pcre2_match_data	*md;
-	uint32_t		 ngroups;
-	bool			 checked;	/* the subject is UTF-8 */
-};
-
-struct re_tr {
-	const char	*p;
-	size_t		 n;
-	size_t		 i;
-	struct strbuf	*out;
-	unsigned	 groups;		/* capturing groups opened */
-	bool		 verbose;
-	bool		 ascii;
-	const char	*why;			/* error message */
-	size_t		 where;		/* offset of the error */
-	char		 whybuf[64];
-};
-
-static bool
-is_ascii_letter(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool
-is_octal(int c)
-{
-	return c >= '0' && c <= '7';
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-__attribute__((format(printf, 3, 4))) static int
-tr_fail(struct re_tr *t, size_t where, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(t->whybuf, sizeof(t->whybuf), fmt, ap);
-	va_end(ap);
-	t->why = t->whybuf;
-	t->where = where;
-	return -1;
-}
-
-/* \xhh, \uhhhh, \Uhhhhhhhh at p[i] (the backslash): as \x{...}. */
-static int
-tr_hex(struct re_tr *t, size_t ndig)
-{
-	size_t k, start = t->i;
-	uint32_t cp = 0;
-	char esc[16];
-
-	for (k = 0; k < ndig; k++) {
-		int h = t->i + 2 + k < t->n ? hexval(t->p[t->i + 2 + k]) : -1;
-
-		if (h < 0) {
-			snprintf(esc, sizeof(esc), "%.*s", (int)(k + 2),
-			    t->p + start);
-			return tr_fail(t, start, "incomplete escape %s", esc);
-		}
-		cp = cp * 16 + (uint32_t)h;
-	}
-	if (cp > 0x10ffff) {
-		snprintf(esc, sizeof(esc), "%.*s", (int)(ndig + 2),
-		    t->p + start);
-		return tr_fail(t, start, "bad escape %s", esc);
-	}
-	sb_addf(t->out, "\\x{%" PRIx32 "}", cp);
-	t->i += 2 + ndig;
-	return 0;
-}
-
-/* One escape; p[i] is the backslash. */
-static int
-tr_escape(struct re_tr *t, bool in_class)
-{
-	const char *p = t->p;
-	size_t i = t->i, n = t->n;
-	char esc[4];
-	int c;
-
-	if (i + 1 >= n)
-		return tr_fail(t, i, "bad escape (end of pattern)");
-	c = (unsigned char)p[i + 1];
-	esc[0] = '\\';
-	esc[1] = (char)c;
-	esc[2] = '\0';
-	switch (c) {
-	case 'd': case 'D': case 's': case 'S': case 'w': case 'W':
-	case 'a': case 'f': case 'n': case 'r': case 't': case 'b':
-		sb_add(t->out, p + i, 2);
-		t->i += 2;
-		return 0;
-	case 'A':
-		if (in_class)
-			return tr_fail(t, i, "bad escape %s", esc);
-		sb_add(t->out, p + i, 2);
-		t->i += 2;
-		return 0;
-	case 'B':
-		if (in_class)
-			return tr_fail(t, i, "bad escape %s", esc);
-		/* Python's \B never matches in an empty string. */
-		sb_adds(t->out, "(?:(?!\\A\\z)\\B)");
-		t->i += 2;
-		return 0;
-	case 'Z':
-		if (in_class)
-			return tr_fail(t, i, "bad escape %s", esc);
-		sb_adds(t->out, "\\z");
-		t->i += 2;
-		return 0;
-	case 'v':
-		sb_adds(t->out, "\\x{b}");
-		t->i += 2;
-		return 0;
-	case 'x':
-		return tr_hex(t, 2);
-	case 'u':
-		return tr_hex(t, 4);
-	case 'U':
-		return tr_hex(t, 8);
-	case 'N':
-		return tr_fail(t, i, "unsupported escape \\N{...}");
-	}
-	if (is_digit(c)) {
-		unsigned val = 0, k;
-
-		if (c == '0' || (in_class && is_octal(c))) {
-			/* Octal: up to three digits in all. */
-			for (k = 0; k < 3 && i + 1 + k < n &&
-			    is_octal(p[i + 1 + k]); k++)
-				val = val * 8 + (unsigned)(p[i + 1 + k] - '0');
-			if (val > 0377)
-				return tr_fail(t, i, "octal escape value "
-				    "\\%.*s outside of range 0-0o377", (int)k,
-				    p + i + 1);
-			sb_addf(t->out, "\\x{%x}", val);
-			t->i += 1 + k;
-			return 0;
-		}
-		if (in_class)
-			return tr_fail(t, i, "bad escape %s", esc);
-		/* Octal with three octal digits, else a group reference. */
-		if (i + 2 < n && is_digit(p[i + 2])) {
-			if (is_octal(c) && is_octal(p[i + 2]) && i + 3 < n &&
-			    is_octal(p[i + 3])) {
-				val = (unsigned)(c - '0') * 64 +
-				    (unsigned)(p[i + 2] - '0') * 8 +
-				    (unsigned)(p[i + 3] - '0');
-				if (val > 0377)
-					return tr_fail(t, i, "octal escape "
-					    "value \\%.3s outside of range "
-					    "0-0o377", p + i + 1);
-				sb_addf(t->out, "\\x{%x}", val);
-				t->i += 4;
-				return 0;
-			}
-			val = (unsigned)(c - '0') * 10 +
-			    (unsigned)(p[i + 2] - '0');
-			k = 3;
-		} else {
-			val = (unsigned)(c - '0');
-			k = 2;
-		}
-		if (val > t->groups)
-			return tr_fail(t, i, "invalid group reference %u",
-			    val);
-		sb_addf(t->out, "\\g{%u}", val);
-		t->i += k;
-		return 0;
-	}
-	if (is_ascii_letter(c))
-		return tr_fail(t, i, "bad escape %s", esc);
-	/* Anything else stands for itself (a whole UTF-8 sequence). */
-	sb_addch(t->out, '\\');
-	t->i++;
-	{
-		size_t j = t->i;
-
-		utf8_next(p, n, &j);
-		sb_add(t->out, p + t->i, j - t->i);
-		t->i = j;
-	}
-	return 0;
-}
-
-/* Inline flags "(?aiLmsux-imsx" at p[i]: copy what PCRE2 knows. */
-static int
-tr_flags(struct re_tr *t, bool at_start)
-{
-	const char *p = t->p;
-	size_t i = t->i + 2, n = t->n;
-	struct strbuf *o = t->out;
-
-	sb_adds(o, "(?");
-	for (; i < n && p[i] != ')' && p[i] != ':'; i++) {
-		switch (p[i]) {
-		case 'a':
-			if (at_start)
-				t->ascii = true;
-			break;
-		case 'u':
-			break;
-		case 'L':
-			return tr_fail(t, i, "bad inline flag value 'L' "
-			    "(cannot use LOCALE flag with a str pattern)");
-		case 'x':
-			if (at_start)
-				t->verbose = true;
-			sb_addch(o, p[i]);
-			break;
-		default:
-			sb_addch(o, p[i]);
-			break;
-		}
-	}
-	if (i >= n)
-		return tr_fail(t, t->i, "missing -, : or )");
-	if (p[i] == ')' && !at_start)
-		return tr_fail(t, t->i, "global flags not at the start of "
-		    "the expression");
-	sb_addch(o, p[i]);
-	t->i = i + 1;
-	return 0;
-}
-
-static bool
-is_flag_group(const char *p, size_t i, size_t n)
-{
-	if (i + 2 >= n || p[i] != '(' || p[i + 1] != '?')
-		return false;
-	for (i += 2; i < n; i++) {
-		if (p[i] == ')' || p[i] == ':')
-			return true;
-		if (strchr("aiLmsux-", p[i]) == NULL)
-			return false;
-	}
-	return false;
-}
-
-/* Does a repeat ("*", "+", "?", "{m,n}") start at p[i]? */
-static bool
-is_repeat(const struct re_tr *t, size_t i)
-{
-	const char *p = t->p;
-	size_t j, n = t->n;
-
-	while (t->verbose && i < n && strchr(" \t\n\r\v\f", p[i]) != NULL &&
-	    p[i] != '\0')
-		i++;
-	if (i >= n)
-		return false;
-	if (p[i] == '*' || p[i] == '+' || p[i] == '?')
-		return true;
-	if (p[i] != '{' || i + 1 >= n || p[i + 1] == '}')
-		return false;
-	for (j = i + 1; j < n && is_digit(p[j]); j++)
-		;
-	if (j < n && p[j] == ',')
-		for (j++; j < n && is_digit(p[j]); j++)
-			;
-	return j < n && p[j] == '}';
-}
-
-static int
-re_translate(struct re_tr *t)
-{
-	const char *p = t->p;
-	size_t n = t->n;
-	bool in_class = false, at_start = true;
-
-	while (t->i < n) {
-		size_t i = t->i;
-		int c = (unsigned char)p[i];
-
-		if (c == '\\') {
-			int e = i + 1 < n ? p[i + 1] : 0;
-
-			if (tr_escape(t, in_class) < 0)
-				return -1;
-			at_start = false;
-			/* Python repeats no anchor; PCRE2 takes some. */
-			if (!in_class && e != 0 && strchr("AZbB", e) != NULL &&
-			    is_repeat(t, t->i))
-				return tr_fail(t, t->i, "nothing to repeat");
-			continue;
-		}
-		if (in_class) {
-			if (c == '[')
-				sb_adds(t->out, "\\[");
-			else
-				sb_addch(t->out, c);
-			if (c == ']')
-				in_class = false;
-			t->i++;
-			continue;
-		}
-		if (c == '(' && is_flag_group(p, i, n)) {
-			if (tr_flags(t, at_start) < 0)
-				return -1;
-			continue;
-		}
-		at_start = false;
-		switch (c) {
-		case '[':
-			sb_addch(t->out, '[');
-			t->i++;
-			if (t->i < n && p[t->i] == '^') {
-				sb_addch(t->out, '^');
-				t->i++;
-			}
-			if (t->i < n && p[t->i] == ']') {
-				sb_adds(t->out, "\\]");
-				t->i++;
-			}
-			in_class = true;
-			continue;
-		case '(':
-			if (i + 1 < n && p[i + 1] == '?') {
-				if (i + 2 < n && p[i + 2] == '#') {
-					/* A comment runs to the first ')'. */
-					const char *e = memchr(p + i, ')',
-					    n - i);
-
-					if (e == NULL)
-						return tr_fail(t, i, "missing "
-						    "), unterminated comment");
-					sb_add(t->out, p + i,
-					    (size_t)(e - (p + i)) + 1);
-					t->i = (size_t)(e - p) + 1;
-					continue;
-				}
-				if (i + 3 < n && p[i + 2] == 'P' &&
-				    p[i + 3] == '<')
-					t->groups++;
-				else if (i + 3 < n && p[i + 2] == '<' &&
-				    p[i + 3] != '=' && p[i + 3] != '!')
-					t->groups++;
-			} else
-				t->groups++;
-			break;
-		case '{': {
-			/* Python's {,n} is {0,n}; PCRE2 takes it literally. */
-			size_t j = i + 1;
-
-			if (j < n && p[j] == ',') {
-				j++;
-				while (j < n && is_digit(p[j]))
-					j++;
-				if (j < n && p[j] == '}') {
-					sb_adds(t->out, "{0");
-					t->i++;
-					continue;
-				}
-			}
-			break;
-		}
-		case '^':
-		case '$':
-			if (is_repeat(t, i + 1))
-				return tr_fail(t, i + 1, "nothing to repeat");
-			break;
-		case '#':
-			if (t->verbose) {
-				const char *e = memchr(p + i, '\n', n - i);
-				size_t end = e != NULL ? (size_t)(e - p) : n;
-
-				sb_add(t->out, p + i, end - i);
-				t->i = end;
-				continue;
-			}
-			break;
-		}
-		sb_addch(t->out, c);
-		t->i++;
-	}
-	if (in_class)
-		return tr_fail(t, n, "unterminated character set");
-	return 0;
-}
-
-static void
-pyre_free(struct pyre *re)
-{
-	pcre2_match_data_free(re->md);
-	pcre2_code_free(re->code);
-	re->md = NULL;
-	re->code = NULL;
-}
-
 /* Python's re.compile(pattern, flags); the pattern must be a string. */
-static int
-pyre_compile(struct tmpl_call *c, const struct value *pat, bool icase,
-    bool mline, struct pyre *re, struct err *err)
+static struct pyre *
+re_compile(struct tmpl_call *c, const struct value *pat, bool icase,
+    bool mline, struct err *err)
 {
-	struct strbuf sb = STRBUF_INIT;
-	struct re_tr t;
-	pcre2_compile_context *cc;
-	uint32_t opts;
-	PCRE2_SIZE eoff;
-	int ecode;
+	struct pyre *re;
+	const char *why = NULL;
 
-	memset(re, 0, sizeof(*re));
-	if (pat->type != VAL_STR)
-		return err_set(err, &c->pos, "first argument must be string "
-		    "or compiled pattern");
-	memset(&t, 0, sizeof(t));
-	t.p = pat->u.str.s;
-	t.n = pat->u.str.len;
-	t.out = &sb;
-	if (re_translate(&t) < 0) {
-		err_set(err, &c->pos, "invalid regular expression '%s': %s at "
-		    "position %zu", pat->u.str.s, t.why,
-		    utf8_len(t.p, t.where));
-		sb_release(&sb);
-		return -1;
+	if (pat->type != VAL_STR) {
+		err_set(err, &c->pos, "first argument must be string or "
+		    "compiled pattern");
+		return NULL;
 	}
-	/*
-	 * Auto-possessification is only an optimisation, and PCRE2 10.42
-	 * gets it wrong before an atomic group: "[a-c]?(?>x?|y)\D" fails
-	 * on "a".
-	 */
-	opts = PCRE2_UTF | PCRE2_ALT_CIRCUMFLEX | PCRE2_NO_AUTO_POSSESS;
-	if (!t.ascii)
-		opts |= PCRE2_UCP;
-	if (icase)
-		opts |= PCRE2_CASELESS;
-	if (mline)
-		opts |= PCRE2_MULTILINE;
-	cc = pcre2_compile_context_create(NULL);
-	pcre2_set_newline(cc, PCRE2_NEWLINE_LF);
-	re->code = pcre2_compile((PCRE2_SPTR)sb.buf, sb.len, opts, &ecode,
-	    &eoff, cc);
-	pcre2_compile_context_free(cc);
-	sb_release(&sb);
-	if (re->code == NULL) {
-		PCRE2_UCHAR msg[256];
-
-		pcre2_get_error_message(ecode, msg, sizeof(msg));
-		return err_set(err, &c->pos, "invalid regular expression "
-		    "'%s': %s", pat->u.str.s, (const char *)msg);
-	}
-	pcre2_pattern_info(re->code, PCRE2_INFO_CAPTURECOUNT, &re->ngroups);
-	re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
-	return 0;
+	re = pyre_compile(c->a, pat->u.str.s, pat->u.str.len, PYRE_HEAP |
+	    (icase ? PYRE_IGNORECASE : 0) | (mline ? PYRE_MULTILINE : 0),
+	    &why);
+	if (re == NULL)
+		err_set(err, &c->pos, "invalid regular expression '%s': %s",
+		    pat->u.str.s, why);
+	return re;
 }
 
-/* One match at or after start: 1 found, 0 none, -1 error. */
 static int
-pyre_exec(struct tmpl_call *c, struct pyre *re, const char *s, size_t n,
-    size_t start, uint32_t opts, struct err *err)
+match_failed(struct tmpl_call *c, const char *why, struct err *err)
 {
-	int rc;
-
-	if (re->checked)
-		opts |= PCRE2_NO_UTF_CHECK;
-	rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, start, opts, re->md,
-	    NULL);
-	if (rc == PCRE2_ERROR_NOMATCH)
-		return 0;
-	if (rc < 0) {
-		PCRE2_UCHAR msg[256];
-
-		pcre2_get_error_message(rc, msg, sizeof(msg));
-		return err_set(err, &c->pos, "regular expression match "
-		    "failed: %s", (const char *)msg);
-	}
-	re->checked = true;
-	return 1;
-}
-
-/* Python's finditer(): the next match; it->pos moves past it. */
-struct pyre_iter {
-	size_t	pos;
-	bool	must_advance;
-	bool	done;
-};
-
-static int
-pyre_next(struct tmpl_call *c, struct pyre *re, const char *s, size_t n,
-    struct pyre_iter *it, struct err *err)
-{
-	PCRE2_SIZE *ov;
-	int rc;
-
-	if (it->done || it->pos > n)
-		return 0;
-	rc = pyre_exec(c, re, s, n, it->pos,
-	    it->must_advance ? PCRE2_NOTEMPTY_ATSTART : 0, err);
-	if (rc <= 0) {
-		it->done = true;
-		return rc;
-	}
-	ov = pcre2_get_ovector_pointer(re->md);
-	it->must_advance = ov[0] == ov[1];
-	it->pos = ov[1];
-	return 1;
-}
-
-static bool
-group_span(struct pyre *re, uint32_t g, size_t *b, size_t *e)
-{
-	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(re->md);
-
-	if (g > re->ngroups || ov[2 * g] == PCRE2_UNSET)
-		return false;
-	*b = ov[2 * g];
-	*e = ov[2 * g + 1];
-	return true;
+	return err_set(err, &c->pos, "regular expression match failed: %s",
+	    why);
 }
 
 /* A group as a string; an unmatched group is dflt (None or ''). */
@@ -752,228 +197,9 @@ group_value(struct tmpl_call *c, struct pyre *re, const char *s, uint32_t g,
 {
 	size_t b, e;
 
-	if (!group_span(re, g, &b, &e))
+	if (!pyre_span(re, g, &b, &e))
 		return dflt;
 	return val_new_strn(c->a, s + b, e - b);
-}
-
-/*
- * A replacement template (Python's re._parser.parse_template): literal
- * text and group references.
- */
-struct tpl_part {
-	bool		 group;
-	uint32_t	 index;
-	size_t		 off, len;	/* literal text in tpl->text */
-};
-
-struct tpl {
-	struct strbuf	 text;
-	struct tpl_part	*parts;
-	size_t		 n, alloc;
-};
-
-static void
-tpl_add(struct tpl *t, bool group, uint32_t index, size_t off, size_t len)
-{
-	t->parts = xgrow(t->parts, t->n + 1, &t->alloc, sizeof(*t->parts));
-	t->parts[t->n].group = group;
-	t->parts[t->n].index = index;
-	t->parts[t->n].off = off;
-	t->parts[t->n].len = len;
-	t->n++;
-}
-
-static void
-tpl_release(struct tpl *t)
-{
-	sb_release(&t->text);
-	free(t->parts);
-}
-
-static int
-tpl_parse(struct tmpl_call *c, struct pyre *re, const char *r, size_t n,
-    struct tpl *t, struct err *err)
-{
-	size_t i = 0, lit = 0;
-
-	memset(t, 0, sizeof(*t));
-	sb_init(&t->text);
-#define FLUSH() do {							\
-		if (t->text.len > lit)					\
-			tpl_add(t, false, 0, lit, t->text.len - lit);	\
-		lit = t->text.len;					\
-	} while (0)
-	while (i < n) {
-		int ch = (unsigned char)r[i];
-		unsigned g;
-
-		if (ch != '\\') {
-			sb_addch(&t->text, ch);
-			i++;
-			continue;
-		}
-		if (i + 1 >= n) {
-			err_set(err, &c->pos, "bad escape (end of pattern) at "
-			    "position %zu", utf8_len(r, i));
-			goto fail;
-		}
-		ch = (unsigned char)r[i + 1];
-		if (ch == 'g') {
-			const char *name, *end;
-			size_t nlen, k;
-			int num;
-
-			if (i + 2 >= n || r[i + 2] != '<') {
-				err_set(err, &c->pos, "missing < at position "
-				    "%zu", utf8_len(r, i + 2));
-				goto fail;
-			}
-			name = r + i + 3;
-			end = memchr(name, '>', n - (i + 3));
-			if (end == NULL) {
-				err_set(err, &c->pos, "missing >, unterminated "
-				    "name at position %zu", utf8_len(r, i + 3));
-				goto fail;
-			}
-			nlen = (size_t)(end - name);
-			if (nlen == 0) {
-				err_set(err, &c->pos, "missing group name at "
-				    "position %zu", utf8_len(r, i + 3));
-				goto fail;
-			}
-			for (k = 0; k < nlen && is_digit(name[k]); k++)
-				;
-			if (k == nlen) {
-				g = 0;
-				for (k = 0; k < nlen && g <= re->ngroups; k++)
-					g = g * 10 + (unsigned)(name[k] - '0');
-				if (g > re->ngroups) {
-					err_set(err, &c->pos, "invalid group "
-					    "reference %.*s at position %zu",
-					    (int)nlen, name,
-					    utf8_len(r, i + 3));
-					goto fail;
-				}
-			} else {
-				char *nm = arena_strndup(c->a, name, nlen);
-
-				num = pcre2_substring_number_from_name(re->code,
-				    (PCRE2_SPTR)nm);
-				if (num < 0) {
-					bool ident = !is_digit(nm[0]);
-
-					for (k = 0; k < nlen && ident; k++)
-						ident = (unsigned char)nm[k] >=
-						    0x80 || nm[k] == '_' ||
-						    is_ascii_letter(nm[k]) ||
-						    is_digit(nm[k]);
-					if (ident)
-						err_set(err, &c->pos, "unknown "
-						    "group name '%s'", nm);
-					else
-						err_set(err, &c->pos, "bad "
-						    "character in group name "
-						    "'%s' at position %zu", nm,
-						    utf8_len(r, i + 3));
-					goto fail;
-				}
-				g = (unsigned)num;
-			}
-			FLUSH();
-			tpl_add(t, true, g, 0, 0);
-			i = (size_t)(end - r) + 1;
-			continue;
-		}
-		if (ch == '0') {
-			unsigned val = 0, k;
-
-			for (k = 1; k < 3 && i + 1 + k < n &&
-			    is_octal(r[i + 1 + k]); k++)
-				val = val * 8 + (unsigned)(r[i + 1 + k] - '0');
-			utf8_put(&t->text, val & 0xff);
-			i += 1 + k;
-			continue;
-		}
-		if (is_digit(ch)) {
-			size_t len = 2;
-
-			g = (unsigned)(ch - '0');
-			if (i + 2 < n && is_digit(r[i + 2])) {
-				if (is_octal(ch) && is_octal(r[i + 2]) &&
-				    i + 3 < n && is_octal(r[i + 3])) {
-					unsigned val = (unsigned)(ch - '0') * 64
-					    + (unsigned)(r[i + 2] - '0') * 8 +
-					    (unsigned)(r[i + 3] - '0');
-
-					if (val > 0377) {
-						err_set(err, &c->pos, "octal "
-						    "escape value \\%.3s "
-						    "outside of range 0-0o377 "
-						    "at position %zu",
-						    r + i + 1, utf8_len(r, i));
-						goto fail;
-					}
-					utf8_put(&t->text, val);
-					i += 4;
-					continue;
-				}
-				g = g * 10 + (unsigned)(r[i + 2] - '0');
-				len = 3;
-			}
-			if (g > re->ngroups) {
-				err_set(err, &c->pos, "invalid group reference "
-				    "%u at position %zu", g,
-				    utf8_len(r, i + 1));
-				goto fail;
-			}
-			FLUSH();
-			tpl_add(t, true, g, 0, 0);
-			i += len;
-			continue;
-		}
-		switch (ch) {
-		case 'a': sb_addch(&t->text, '\a'); break;
-		case 'b': sb_addch(&t->text, '\b'); break;
-		case 'f': sb_addch(&t->text, '\f'); break;
-		case 'n': sb_addch(&t->text, '\n'); break;
-		case 'r': sb_addch(&t->text, '\r'); break;
-		case 't': sb_addch(&t->text, '\t'); break;
-		case 'v': sb_addch(&t->text, '\v'); break;
-		case '\\': sb_addch(&t->text, '\\'); break;
-		default:
-			if (is_ascii_letter(ch)) {
-				err_set(err, &c->pos, "bad escape \\%c at "
-				    "position %zu", ch, utf8_len(r, i));
-				goto fail;
-			}
-			/* Unknown escapes stay as they are. */
-			sb_addch(&t->text, '\\');
-			i++;
-			continue;
-		}
-		i += 2;
-	}
-	FLUSH();
-#undef FLUSH
-	return 0;
-fail:
-	tpl_release(t);
-	return -1;
-}
-
-static void
-tpl_expand(struct tpl *t, struct pyre *re, const char *s, struct strbuf *out)
-{
-	size_t k, b, e;
-
-	for (k = 0; k < t->n; k++) {
-		if (!t->parts[k].group)
-			sb_add(out, t->text.buf + t->parts[k].off,
-			    t->parts[k].len);
-		else if (group_span(re, t->parts[k].index, &b, &e))
-			sb_add(out, s + b, e - b);
-	}
 }
 
 static int
@@ -983,13 +209,11 @@ f_regex_replace(struct tmpl_call *c, struct value **out, struct err *err)
 	    "ignorecase", "multiline", "count", NULL };
 	struct value *v[MAXPARAMS];
 	struct strbuf sb = STRBUF_INIT;
-	struct pyre_iter it = { 0, false, false };
-	struct pyre re;
-	struct tpl tpl;
-	const char *s, *pat = "", *rep = "";
-	size_t n, last = 0, replen = 0;
-	int64_t count = 0, done = 0;
-	int rc;
+	struct pyre *re;
+	struct pyre_tpl *tpl;
+	const char *s, *pat = "", *rep = "", *why = NULL;
+	size_t n, replen = 0, done;
+	int64_t count = 0;
 
 	if (bind(c, params, 0, false, false, v, err) < 0)
 		return -1;
@@ -1005,38 +229,23 @@ f_regex_replace(struct tmpl_call *c, struct value **out, struct err *err)
 	}
 	if (v[0] == NULL)
 		v[0] = val_new_str(c->a, pat);
-	if (pyre_compile(c, v[0], truthy(v[2]), truthy(v[3]), &re, err) < 0)
+	re = re_compile(c, v[0], truthy(v[2]), truthy(v[3]), err);
+	if (re == NULL)
 		return -1;
-	if (tpl_parse(c, &re, rep, replen, &tpl, err) < 0) {
-		pyre_free(&re);
-		return -1;
+	tpl = pyre_tpl_parse(c->a, re, rep, replen, &why);
+	if (tpl == NULL) {
+		pyre_free(re);
+		return err_set(err, &c->pos, "%s", why);
 	}
-	/* re.sub: count 0 is all; Python stops at once for a negative one. */
-	while (count == 0 || done < count) {
-		size_t b = 0, e = 0;
-
-		rc = pyre_next(c, &re, s, n, &it, err);
-		if (rc < 0)
-			goto fail;
-		if (rc == 0)
-			break;
-		group_span(&re, 0, &b, &e);
-		sb_add(&sb, s + last, b - last);
-		tpl_expand(&tpl, &re, s, &sb);
-		last = e;
-		done++;
+	if (pyre_sub(re, tpl, s, n, count, &sb, &done, &why) < 0) {
+		sb_release(&sb);
+		pyre_free(re);
+		return match_failed(c, why, err);
 	}
-	sb_add(&sb, s + last, n - last);
 	*out = new_str(c, &sb);
 	sb_release(&sb);
-	tpl_release(&tpl);
-	pyre_free(&re);
+	pyre_free(re);
 	return 0;
-fail:
-	sb_release(&sb);
-	tpl_release(&tpl);
-	pyre_free(&re);
-	return -1;
 }
 
 static int
@@ -1045,42 +254,45 @@ f_regex_findall(struct tmpl_call *c, struct value **out, struct err *err)
 	static const char *const params[] = { "regex", "multiline",
 	    "ignorecase", NULL };
 	struct value *v[MAXPARAMS], *list, *item;
-	struct pyre_iter it = { 0, false, false };
-	struct pyre re;
-	const char *s;
+	struct pyre_iter it = { 0 };
+	struct pyre *re;
+	const char *s, *why = NULL;
 	size_t n;
-	uint32_t g;
+	uint32_t g, ngroups;
 	int rc;
 
 	if (bind(c, params, 1, false, false, v, err) < 0)
 		return -1;
 	text_of(c, c->in, &s, &n);
-	if (pyre_compile(c, v[0], truthy(v[2]), truthy(v[1]), &re, err) < 0)
+	re = re_compile(c, v[0], truthy(v[2]), truthy(v[1]), err);
+	if (re == NULL)
 		return -1;
+	ngroups = pyre_groups(re);
+	it.s = s;
+	it.n = n;
 	list = val_new_list(c->a);
 	for (;;) {
-		rc = pyre_next(c, &re, s, n, &it, err);
+		rc = pyre_next(re, &it, &why);
 		if (rc < 0) {
-			pyre_free(&re);
-			return -1;
+			pyre_free(re);
+			return match_failed(c, why, err);
 		}
 		if (rc == 0)
 			break;
-		if (re.ngroups == 0)
-			item = group_value(c, &re, s, 0, NULL);
-		else if (re.ngroups == 1)
-			item = group_value(c, &re, s, 1,
-			    val_new_str(c->a, ""));
+		if (ngroups == 0)
+			item = group_value(c, re, s, 0, NULL);
+		else if (ngroups == 1)
+			item = group_value(c, re, s, 1, val_new_str(c->a, ""));
 		else {
 			item = val_new_list(c->a);
 			item->flags |= VAL_TUPLE;
-			for (g = 1; g <= re.ngroups; g++)
-				val_list_push(c->a, item, group_value(c, &re,
+			for (g = 1; g <= ngroups; g++)
+				val_list_push(c->a, item, group_value(c, re,
 				    s, g, val_new_str(c->a, "")));
 		}
 		val_list_push(c->a, list, item);
 	}
-	pyre_free(&re);
+	pyre_free(re);
 	*out = list;
 	return 0;
 }
@@ -1103,7 +315,6 @@ search_group(struct tmpl_call *c, struct pyre *re, const struct value *a,
 	n = a->u.str.len;
 	if (n >= 2 && s[0] == '\\' && s[1] == 'g') {
 		int num;
-		char *name;
 
 		/* re.match(r'\\g<(\S+)>', arg): the last '>' of the run. */
 		if (n < 3 || s[2] != '<')
@@ -1116,9 +327,7 @@ search_group(struct tmpl_call *c, struct pyre *re, const struct value *a,
 		if (end <= 4 || s[end - 1] != '>')
 			goto nomatch;
 		/* match.group(name) takes a name; a number string is none. */
-		name = arena_strndup(c->a, s + 3, end - 4);
-		num = pcre2_substring_number_from_name(re->code,
-		    (PCRE2_SPTR)name);
+		num = pyre_named(re, arena_strndup(c->a, s + 3, end - 4));
 		if (num < 0)
 			*nogroup = true;
 		*g = num < 0 ? 0 : (uint32_t)num;
@@ -1132,7 +341,7 @@ search_group(struct tmpl_call *c, struct pyre *re, const struct value *a,
 				num = num * 10 + (uint64_t)(s[k] - '0');
 		if (k == 1)
 			goto nomatch;
-		if (num > re->ngroups)
+		if (num > pyre_groups(re))
 			*nogroup = true;
 		*g = (uint32_t)num;
 		return 0;
@@ -1148,8 +357,8 @@ f_regex_search(struct tmpl_call *c, struct value **out, struct err *err)
 {
 	static const char *const params[] = { "regex", NULL };
 	struct value *v[MAXPARAMS], *list;
-	struct pyre re;
-	const char *s;
+	struct pyre *re;
+	const char *s, *why = NULL;
 	size_t n, k;
 	uint32_t *groups = NULL;
 	bool nogroup = false;
@@ -1162,19 +371,21 @@ f_regex_search(struct tmpl_call *c, struct value **out, struct err *err)
 		if (c->args[k] == NULL)
 			return err_set(err, &c->pos, "an argument of '%s' is "
 			    "undefined", c->name);
-	if (pyre_compile(c, v[0], truthy(tmpl_arg(c, SIZE_MAX,
-	    "ignorecase")), truthy(tmpl_arg(c, SIZE_MAX, "multiline")), &re,
-	    err) < 0)
+	re = re_compile(c, v[0], truthy(tmpl_arg(c, SIZE_MAX, "ignorecase")),
+	    truthy(tmpl_arg(c, SIZE_MAX, "multiline")), err);
+	if (re == NULL)
 		return -1;
 	if (c->nargs > 1)
 		groups = arena_alloc(c->a, c->nargs * sizeof(*groups));
 	for (k = 1; k < c->nargs; k++)
-		if (search_group(c, &re, c->args[k], &groups[k], &nogroup,
+		if (search_group(c, re, c->args[k], &groups[k], &nogroup,
 		    err) < 0)
 			goto fail;
-	rc = pyre_exec(c, &re, s, n, 0, 0, err);
-	if (rc < 0)
+	rc = pyre_search(re, s, n, 0, PYRE_SEARCH, &why);
+	if (rc < 0) {
+		match_failed(c, why, err);
 		goto fail;
+	}
 	if (rc > 0 && nogroup) {
 		err_set(err, &c->pos, "no such group");
 		goto fail;
@@ -1182,18 +393,18 @@ f_regex_search(struct tmpl_call *c, struct value **out, struct err *err)
 	if (rc == 0)
 		*out = &val_none;
 	else if (c->nargs <= 1)
-		*out = group_value(c, &re, s, 0, &val_none);
+		*out = group_value(c, re, s, 0, &val_none);
 	else {
 		list = val_new_list(c->a);
 		for (k = 1; k < c->nargs; k++)
-			val_list_push(c->a, list, group_value(c, &re, s,
+			val_list_push(c->a, list, group_value(c, re, s,
 			    groups[k], &val_none));
 		*out = list;
 	}
-	pyre_free(&re);
+	pyre_free(re);
 	return 0;
 fail:
-	pyre_free(&re);
+	pyre_free(re);
 	return -1;
 }
 
@@ -1247,10 +458,10 @@ tmpl_ext_regex_test(struct tmpl_call *c, const char *how, bool *out,
 	static const char *const params[] = { "pattern", "ignorecase",
 	    "multiline", "match_type", NULL };
 	struct value *v[MAXPARAMS], empty = { .type = VAL_STR };
-	struct pyre re;
-	const char *s;
+	enum pyre_how method = PYRE_SEARCH;
+	struct pyre *re;
+	const char *s, *why = NULL;
 	size_t n;
-	uint32_t opts = 0;
 	bool always = false;
 	int rc;
 
@@ -1275,9 +486,9 @@ tmpl_ext_regex_test(struct tmpl_call *c, const char *how, bool *out,
 			return -1;
 	}
 	if (strcmp(how, "match") == 0)
-		opts = PCRE2_ANCHORED;
+		method = PYRE_MATCH;
 	else if (strcmp(how, "fullmatch") == 0)
-		opts = PCRE2_ANCHORED | PCRE2_ENDANCHORED;
+		method = PYRE_FULLMATCH;
 	else if (strcmp(how, "split") == 0 || strcmp(how, "finditer") == 0 ||
 	    strcmp(how, "scanner") == 0)
 		always = true;
@@ -1293,13 +504,14 @@ tmpl_ext_regex_test(struct tmpl_call *c, const char *how, bool *out,
 		return err_set(err, &c->pos, "'str' object is not callable");
 	text_of(c, c->in, &s, &n);
 	empty.u.str.s = (char *)"";
-	if (pyre_compile(c, v[0] != NULL ? v[0] : &empty, truthy(v[1]),
-	    truthy(v[2]), &re, err) < 0)
+	re = re_compile(c, v[0] != NULL ? v[0] : &empty, truthy(v[1]),
+	    truthy(v[2]), err);
+	if (re == NULL)
 		return -1;
-	rc = pyre_exec(c, &re, s, n, 0, opts, err);
-	pyre_free(&re);
+	rc = pyre_search(re, s, n, 0, method, &why);
+	pyre_free(re);
 	if (rc < 0)
-		return -1;
+		return match_failed(c, why, err);
 	*out = always || rc > 0;
 	return 0;
 }
@@ -1385,7 +597,7 @@ encode_error(struct tmpl_call *c, enum codec codec, const char *s, size_t n,
 	char ch[16];
 
 	while (i < n) {
-		next = utf8_next(s, n, &i);
+		next = pyre_utf8_next(s, n, &i);
 		if (next < limit || (next >= 0xdc80 && next < 0xdd00))
 			break;
 		end++;
@@ -1421,7 +633,7 @@ encode_text(struct tmpl_call *c, enum codec codec, const char *s, size_t n,
 	if (codec == C_UTF32)
 		put_unit(out, 0xfeff, 4, false);
 	while (i < n) {
-		cp = utf8_next(s, n, &i);
+		cp = pyre_utf8_next(s, n, &i);
 		if (cp >= 0xdc80 && cp < 0xdd00) {
 			/* surrogateescape: the byte itself */
 			sb_addch(out, (int)(cp - 0xdc00));
@@ -2699,8 +1911,8 @@ fail:
 			lastnl = k;
 			nl = true;
 		}
-	ch = utf8_len(j.s, j.at);
-	col = nl ? utf8_len(j.s + lastnl, j.at - lastnl) : ch + 1;
+	ch = pyre_utf8_len(j.s, j.at);
+	col = nl ? pyre_utf8_len(j.s + lastnl, j.at - lastnl) : ch + 1;
 	return err_set(err, &c->pos, "%s: line %zu column %zu (char %zu)",
 	    j.msg, line, col, ch);
 }
@@ -3190,7 +2402,7 @@ str_chars(struct tmpl_call *c, const struct value *s)
 
 	while (i < s->u.str.len) {
 		j = i;
-		utf8_next(s->u.str.s, s->u.str.len, &j);
+		pyre_utf8_next(s->u.str.s, s->u.str.len, &j);
 		val_list_push(c->a, l, val_new_strn(c->a, s->u.str.s + i,
 		    j - i));
 		i = j;

@@ -12,6 +12,7 @@
 #include <pcre2.h>
 
 #include "filters.h"
+#include "util.h"
 
 /* In filters_ext.c, beside the regex engine it shares. */
 int	tmpl_ext_regex_test(struct tmpl_call *, const char *, bool *,
@@ -53,12 +54,6 @@ struct version {
 	bool		 has_pre;
 	char		 pre_letter;
 };
-
-static bool
-is_digit(int ch)
-{
-	return ch >= '0' && ch <= '9';
-}
 
 static void
 add_part(struct arena *a, struct version *v, bool num, const char *s,
