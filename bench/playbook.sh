@@ -11,7 +11,9 @@
 # peak RSS (of the largest process in the tree) and ansible/muster.
 # BENCH_NO_USER=1 leaves the group and user tasks out (they are also left
 # out when this muster does not know those modules).  Talks only to the
-# lab's loopback addresses.
+# lab's loopback addresses.  BENCH_TOOLS="muster" (or "ansible") runs only
+# that tool, for profiling; BENCH_KEEP=DIR keeps the outputs, the
+# inventories and blob there, and leaves the lab up.
 set -euo pipefail
 NS=${*:-10 50 100}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,7 +29,11 @@ max=0
 for n in $NS; do [ "$n" -gt $max ] && max=$n; done
 "$lab" up "$max" >/dev/null
 tmp=$(mktemp -d)
-trap '"$lab" down >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+if [ -n "${BENCH_KEEP:-}" ]; then
+  trap 'mkdir -p "$BENCH_KEEP" && cp -r "$tmp"/. "$BENCH_KEEP"/; rm -rf "$tmp"' EXIT
+else
+  trap '"$lab" down >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+fi
 pb=$top/bench/playbook/bootstrap.yml
 head -c 1048576 /dev/urandom >"$tmp/blob.bin"
 
@@ -90,6 +96,7 @@ flip=0
 for n in $NS; do
   inventory "$n"
   if [ $flip = 0 ]; then order="muster ansible"; else order="ansible muster"; fi
+  [ -n "${BENCH_TOOLS:-}" ] && order=$BENCH_TOOLS
   flip=$((1 - flip))
   for t in $order; do
     fresh "$n"

@@ -42,8 +42,9 @@ align_up(size_t n)
 	return (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 }
 
-void *
-arena_alloc(struct arena *a, size_t n)
+/* Room for n bytes, not zeroed: for callers that fill all of it. */
+static void *
+arena_take(struct arena *a, size_t n)
 {
 	struct arena_chunk *c = a->head;
 	size_t size;
@@ -67,8 +68,15 @@ arena_alloc(struct arena *a, size_t n)
 	p = c->data + c->used;
 	c->used += n;
 	a->total += n;
-	memset(p, 0, n);
 	return p;
+}
+
+void *
+arena_alloc(struct arena *a, size_t n)
+{
+	void *p = arena_take(a, n);
+
+	return memset(p, 0, align_up(n ? n : 1));
 }
 
 void *
@@ -83,7 +91,8 @@ arena_realloc(struct arena *a, void *p, size_t old, size_t n)
 	/* The last allocation of the head chunk can grow in place. */
 	if (c != NULL && (unsigned char *)p + oa == c->data + c->used &&
 	    na >= oa && c->size - c->used >= na - oa) {
-		memset(c->data + c->used, 0, na - oa);
+		/* Zeroed past old, as a fresh arena_alloc() would be. */
+		memset((unsigned char *)p + old, 0, na - old);
 		c->used += na - oa;
 		a->total += na - oa;
 		return p;
@@ -98,7 +107,7 @@ arena_realloc(struct arena *a, void *p, size_t old, size_t n)
 char *
 arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char *p = arena_alloc(a, n + 1);
+	char *p = arena_take(a, n + 1);
 
 	memcpy(p, s, n);
 	p[n] = '\0';
@@ -124,7 +133,7 @@ arena_printf(struct arena *a, const char *fmt, ...)
 	va_end(cp);
 	if (n < 0)
 		BUG("vsnprintf failed for '%s'", fmt);
-	p = arena_alloc(a, (size_t)n + 1);
+	p = arena_take(a, (size_t)n + 1);
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	return p;

@@ -37,6 +37,9 @@ struct conn {
 	bool			 open;
 	bool			 dead;
 	char			*known_hosts;	/* resolved path */
+	ssh_channel		 sh;		/* the resident shell, or NULL */
+	bool			 no_sh;		/* none: a channel a command */
+	char			 token[33];	/* the shell's end marker */
 };
 
 static char *
@@ -90,6 +93,10 @@ conn_close(struct conn *c)
 {
 	if (c == NULL)
 		return;
+	if (c->sh != NULL) {
+		ssh_channel_free(c->sh);
+		c->sh = NULL;
+	}
 	if (c->s != NULL) {
 		if (c->open)
 			ssh_disconnect(c->s);
@@ -346,14 +353,24 @@ add_capped(struct strbuf *sb, const char *p, size_t n)
 	sb_add(sb, p, n);
 }
 
+/*
+ * The command's stdin: the become password's line (or nothing), then the
+ * caller's data, written as they are (a 1 MiB copy is not copied again).
+ */
+struct input {
+	const char	*pre;
+	size_t		 prelen;
+	const char	*data;
+	size_t		 len;
+};
+
 static int
-exec_ssh(struct conn *c, const char *line, const struct strbuf *in,
+exec_ssh(struct conn *c, const char *line, const struct input *in,
     struct conn_result *res, struct err *err)
 {
 	ssh_channel ch;
 	char buf[16384];
 	double deadline = 0;
-	size_t off = 0;
 	int n, stream;
 
 	if (conn_open(c, err) < 0)
@@ -366,16 +383,22 @@ exec_ssh(struct conn *c, const char *line, const struct strbuf *in,
 		return fail_dead(c, err, "lost the connection to",
 		    ssh_get_error(c->s));
 	}
-	while (off < in->len) {
-		n = ssh_channel_write(ch, in->buf + off,
-		    (uint32_t)(in->len - off > sizeof(buf) ? sizeof(buf) :
-		    in->len - off));
-		if (n == SSH_ERROR) {
-			ssh_channel_free(ch);
-			return fail_dead(c, err, "lost the connection to",
-			    ssh_get_error(c->s));
+	for (int part = 0; part < 2; part++) {
+		const char *p = part == 0 ? in->pre : in->data;
+		size_t len = part == 0 ? in->prelen : in->len, off = 0;
+
+		while (off < len) {
+			n = ssh_channel_write(ch, p + off,
+			    (uint32_t)(len - off > sizeof(buf) ? sizeof(buf) :
+			    len - off));
+			if (n == SSH_ERROR) {
+				ssh_channel_free(ch);
+				return fail_dead(c, err,
+				    "lost the connection to",
+				    ssh_get_error(c->s));
+			}
+			off += (size_t)n;
 		}
-		off += (size_t)n;
 	}
 	ssh_channel_send_eof(ch);
 	if (c->o.command_timeout > 0)
@@ -412,6 +435,190 @@ exec_ssh(struct conn *c, const char *line, const struct strbuf *in,
 	ssh_channel_close(ch);
 	ssh_channel_free(ch);
 	return 0;
+}
+
+/*
+ * The resident shell.  A channel a command costs the host an sshd fork and
+ * the login shell's start (about 5 ms of the host's CPU, more than the
+ * command itself), so commands without stdin go to one /bin/sh per host
+ * that lives as long as the session: it runs each command line exactly as
+ * sshd would have (the same "/bin/sh -c ..." or sudo line, stdin from
+ * /dev/null, as a channel whose stdin is closed at once gives), then
+ * prints a marker with the exit status on stdout and one on stderr.  The
+ * marker holds a random token, so no command's output can fake it.
+ * Commands with stdin (file uploads, a sudo password) keep their own
+ * channel.  MUSTER_SSH_SHELL=0 turns the resident shell off.
+ */
+static bool
+shell_wanted(void)
+{
+	static int wanted = -1;
+
+	if (wanted < 0) {
+		const char *e = getenv("MUSTER_SSH_SHELL");
+
+		wanted = e == NULL || strcmp(e, "0") != 0;
+	}
+	return wanted;
+}
+
+static int
+shell_start(struct conn *c)
+{
+	unsigned char rnd[16];
+	FILE *f;
+
+	f = fopen("/dev/urandom", "re");
+	if (f == NULL || fread(rnd, 1, sizeof(rnd), f) != sizeof(rnd)) {
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(c->token + 2 * i, 3, "%02x", rnd[i]);
+	c->sh = ssh_channel_new(c->s);
+	if (c->sh == NULL)
+		return -1;
+	if (ssh_channel_open_session(c->sh) != SSH_OK ||
+	    ssh_channel_request_exec(c->sh, "exec /bin/sh") != SSH_OK) {
+		ssh_channel_free(c->sh);
+		c->sh = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Where "\n<token>" starts in sb (searching from *from), or -1. */
+static long
+find_marker(const struct strbuf *sb, const char *token, size_t *from)
+{
+	char pat[40];
+	size_t plen;
+	const char *p;
+
+	pat[0] = '\n';
+	memcpy(pat + 1, token, 32);
+	plen = 33;
+	if (sb->len < plen)
+		return -1;
+	p = memmem(sb->buf + *from, sb->len - *from, pat, plen);
+	if (p == NULL) {
+		*from = sb->len - plen + 1;
+		return -1;
+	}
+	return p - sb->buf;
+}
+
+/*
+ * Runs line in the resident shell: 0 with res filled, 1 when there is no
+ * shell to use (the caller opens a channel instead), -1 with err.
+ */
+static int
+exec_shell(struct conn *c, const char *line, struct conn_result *res,
+    struct err *err)
+{
+	struct strbuf script = STRBUF_INIT, out = STRBUF_INIT,
+	    errb = STRBUF_INIT;
+	size_t ofrom = 0, efrom = 0;
+	long opos = -1, epos = -1;
+	double deadline = 0;
+	char buf[16384];
+	int n, rc = 0;
+
+	if (c->no_sh)
+		return 1;
+	if (conn_open(c, err) < 0)
+		return -1;
+	if (c->sh == NULL && shell_start(c) < 0) {
+		c->no_sh = true;
+		return 1;
+	}
+	sb_addf(&script, "{\n%s\n} </dev/null\n", line);
+	sb_addf(&script, "printf '\\n%s %%d\\n' $?; printf '\\n%s\\n' >&2\n",
+	    c->token, c->token);
+	for (size_t off = 0; off < script.len; off += (size_t)n) {
+		n = ssh_channel_write(c->sh, script.buf + off,
+		    (uint32_t)(script.len - off));
+		if (n == SSH_ERROR) {
+			sb_release(&script);
+			return fail_dead(c, err, "lost the connection to",
+			    ssh_get_error(c->s));
+		}
+	}
+	sb_release(&script);
+	if (c->o.command_timeout > 0)
+		deadline = now_mono() + c->o.command_timeout;
+	while (opos < 0 || epos < 0) {
+		int stream = opos < 0 ? 0 : 1;
+		bool got = false;
+
+		for (; stream <= 1; stream++) {
+			struct strbuf *sb = stream ? &errb : &out;
+
+			if ((stream ? epos : opos) >= 0)
+				continue;
+			n = ssh_channel_read_timeout(c->sh, buf, sizeof(buf),
+			    stream, got || (stream == 1 && opos < 0) ? 0 :
+			    200);
+			if (n == SSH_ERROR) {
+				rc = fail_dead(c, err, "lost the connection to",
+				    ssh_get_error(c->s));
+				goto out;
+			}
+			if (n > 0) {
+				sb_add(sb, buf, (size_t)n);
+				got = true;
+				if (stream)
+					epos = find_marker(sb, c->token,
+					    &efrom);
+				else
+					opos = find_marker(sb, c->token,
+					    &ofrom);
+			}
+		}
+		if (!got && ssh_channel_is_eof(c->sh)) {
+			/* The shell itself died: the command's fate is unknown. */
+			ssh_channel_free(c->sh);
+			c->sh = NULL;
+			sb_reset(&res->out);
+			sb_reset(&res->err);
+			add_capped(&res->out, out.buf, out.len);
+			add_capped(&res->err, errb.buf, errb.len);
+			if (res->err.len > 0)
+				sb_addch(&res->err, '\n');
+			sb_adds(&res->err, "muster: the remote shell ended "
+			    "during the command");
+			res->rc = -1;
+			goto out;
+		}
+		if (deadline > 0 && now_mono() > deadline) {
+			c->dead = true;
+			conn_close(c);
+			rc = err_set(err, NULL, "command timed out after %d s "
+			    "on '%s'", c->o.command_timeout, c->o.name);
+			goto out;
+		}
+	}
+	/* Wait for the marker's whole line: "\n<token> <rc>\n". */
+	while (memchr(out.buf + opos + 1, '\n', out.len - (size_t)opos - 1) ==
+	    NULL) {
+		n = ssh_channel_read_timeout(c->sh, buf, sizeof(buf), 0, 200);
+		if (n == SSH_ERROR || (n == 0 && ssh_channel_is_eof(c->sh))) {
+			rc = fail_dead(c, err, "lost the connection to",
+			    n == SSH_ERROR ? ssh_get_error(c->s) :
+			    "the remote shell ended");
+			goto out;
+		}
+		sb_add(&out, buf, (size_t)n);
+	}
+	res->rc = atoi(out.buf + opos + 34);
+	add_capped(&res->out, out.buf, (size_t)opos);
+	add_capped(&res->err, errb.buf, (size_t)epos);
+out:
+	sb_release(&out);
+	sb_release(&errb);
+	return rc;
 }
 
 static int
@@ -507,7 +714,8 @@ conn_exec(struct conn *c, const char *cmd, const struct become *b,
     const void *stdin_data, size_t stdin_len, struct conn_result *res,
     struct err *err)
 {
-	struct strbuf line = STRBUF_INIT, in = STRBUF_INIT;
+	struct strbuf line = STRBUF_INIT, pw = STRBUF_INIT;
+	struct input in = { .data = stdin_data, .len = stdin_len };
 	int rc;
 
 	if (c->dead)
@@ -515,21 +723,26 @@ conn_exec(struct conn *c, const char *cmd, const struct become *b,
 	wrap_command(&line, cmd, b);
 	if (b != NULL && b->enabled && b->password != NULL &&
 	    (b->method == NULL || strcmp(b->method, "sudo") == 0)) {
-		sb_adds(&in, b->password);
-		sb_addch(&in, '\n');
+		sb_adds(&pw, b->password);
+		sb_addch(&pw, '\n');
 	}
-	if (stdin_data != NULL)
-		sb_add(&in, stdin_data, stdin_len);
+	in.pre = pw.buf;
+	in.prelen = pw.len;
+	if (stdin_data == NULL)
+		in.len = 0;
 	sb_reset(&res->out);
 	sb_reset(&res->err);
 	res->start = now_wall();
-	if (c->o.local)
-		rc = exec_local(c, line.buf, &in, res, err);
-	else
+	if (c->o.local) {
+		if (in.len > 0)
+			sb_add(&pw, in.data, in.len);
+		rc = exec_local(c, line.buf, &pw, res, err);
+	} else if (in.len > 0 || in.prelen > 0 || !shell_wanted() ||
+	    (rc = exec_shell(c, line.buf, res, err)) == 1)
 		rc = exec_ssh(c, line.buf, &in, res, err);
 	res->end = now_wall();
 	sb_release(&line);
-	sb_release(&in);
+	sb_release(&pw);
 	return rc;
 }
 

@@ -5,6 +5,9 @@
  * per-item storage, never in shared state.  The calling (main) thread waits
  * and calls done() for each item as it completes, in completion order: only
  * the main thread prints, so done() is where output happens.
+ *
+ * The worker threads are started once and serve every later call (up to
+ * the largest forks seen); pool_shutdown() ends them at exit.
  */
 #ifndef MUSTER_POOL_H
 #define MUSTER_POOL_H
@@ -17,5 +20,8 @@ typedef void	(*pool_done_fn)(void *ud, size_t item);
 /* Returns 0, or -1 if no thread could be started (errno set). */
 int	pool_run(size_t nitems, unsigned forks, pool_work_fn work,
 	    pool_done_fn done, void *ud);
+
+/* Ends the resident workers (idle by then); later calls start their own. */
+void	pool_shutdown(void);
 
 #endif

@@ -93,6 +93,44 @@ ok $? "-F ssh_config: Host, HostName, User, IdentityFile, UserKnownHostsFile"
 [ "$("$MUSTER" h9 -i "$LAB_DIR/inventory.ini" -m raw -a 'echo raw; exit 3' -o 2>&1)" = "h9 | FAILED | rc=3 | (stdout) raw\n" ]
 ok $? "raw: output kept as is, rc reported"
 
+# The resident shell: commands without stdin share one /bin/sh per host
+# (one channel for the session, not one a command), each still in its own
+# "sh -c": nothing leaks from one to the next; output without a final
+# newline, megabytes on both streams, and a shell killed under a command.
+cat >resident.yml <<'EOF2'
+- hosts: h10
+  gather_facts: false
+  tasks:
+    - {shell: 'cat /proc/$PPID/comm; echo $PPID', register: p1}
+    - {shell: 'cat /proc/$PPID/comm; echo $PPID', register: p2}
+    - {shell: 'cd /tmp; X=leak; export Y=leak; umask 077; printf "no newline"', register: nl}
+    - {shell: 'pwd; echo "[$X][$Y]"; umask', register: env}
+    - shell: head -c 3000000 /dev/zero | tr '\0' e >&2; head -c 2000000 /dev/zero | tr '\0' o; echo; echo done
+      register: big
+    # (with a channel a command, $PPID is sshd's session: not for that run)
+    - {shell: 'echo before; kill -9 $PPID; sleep 1', register: killed, ignore_errors: true, when: kill | bool}
+    - {command: echo after, register: after}
+    - {shell: 'exit 7', register: seven, failed_when: false}
+    - debug:
+        msg: >-
+          parent={{ p1.stdout_lines[0] }} same={{ p1.stdout == p2.stdout }}
+          nl=[{{ nl.stdout }}]
+          env={{ env.stdout_lines | join(',') }}
+          big={{ big.stdout | length }},{{ big.stderr | length }},{{ big.stdout_lines[-1] }}
+          killed={{ killed.rc | default(1) != 0 }}
+          after={{ after.stdout }}
+          seven={{ seven.rc }}
+EOF2
+"$MUSTER" -i "$LAB_DIR/inventory.ini" resident.yml -e kill=true >out 2>&1; rc=$?
+msg=$(grep -o '"msg": "parent=.*"' out)
+ok $([ $rc = 0 ] && echo "$msg" | grep -q 'parent=sh same=True ' && echo 0 || echo 1) "two commands run under the same resident shell ($msg)"
+echo "$msg" | grep -q 'nl=\[no newline\] env=/root,\[\]\[\],0022 '; ok $? "each command starts afresh: cwd, variables, umask; output without a newline kept exactly"
+echo "$msg" | grep -q 'big=2000005,3000000,done '; ok $? "2 MB of stdout and 3 MB of stderr come back whole"
+echo "$msg" | grep -q 'killed=True after=after seven=7'; ok $? "a command that kills the shell fails alone; the next gets a new shell; exit codes pass through"
+MUSTER_SSH_SHELL=0 "$MUSTER" -i "$LAB_DIR/inventory.ini" resident.yml -e kill=false >out 2>&1; rc=$?
+msg=$(grep -o '"msg": "parent=.*"' out)
+ok $([ $rc = 0 ] && echo "$msg" | grep -q 'parent=sshd same=True nl=\[no newline\] env=/root,\[\]\[\],0022 big=2000005,3000000,done killed=True after=after seven=7' && echo 0 || echo 1) "MUSTER_SSH_SHELL=0: a channel a command, same results ($msg)"
+
 # the local connection needs no sshd at all
 [ "$("$MUSTER" localhost -a 'echo local' -o 2>&1)" = "localhost | CHANGED | rc=0 | (stdout) local" ]; ok $? "implicit localhost runs locally"
 echo "1..$n"
