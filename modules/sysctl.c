@@ -5,8 +5,9 @@
  * (every "key = value" line becomes "key=value", a repeated key keeps its
  * first line, comments stay), the edit is done here on the controller and
  * written back atomically; `sysctl -w` when sysctl_set and the running
- * value differs; `sysctl -p FILE` when something changed and reload.  One
- * command reads (the file, `sysctl -e -n`), one applies.
+ * value differs; `sysctl -p FILE` when something changed and reload, their
+ * stdout and stderr kept apart for Ansible's messages.  One command reads
+ * (the file, `sysctl -e -n`), one applies.
  */
 #include <ctype.h>
 #include <string.h>
@@ -32,14 +33,18 @@ static const struct arg_spec sysctl_args[] = {
 	{ .name = NULL },
 };
 
-/* _parse_value(): booleans become 1 and 0, anything else is stripped. */
+/*
+ * _parse_value(): the strings of Ansible's BOOLEANS_TRUE and BOOLEANS_FALSE
+ * become 1 and 0 ("1.0" is not one of them: only the float is), anything
+ * else is stripped.
+ */
 static const char *
 parse_value(struct task_ctx *ctx, const char *v)
 {
 	static const char *const yes[] = { "y", "yes", "on", "1", "true", "t",
-	    "1.0", NULL };
+	    NULL };
 	static const char *const no[] = { "n", "no", "off", "0", "false", "f",
-	    "0.0", NULL };
+	    NULL };
 
 	if (v == NULL)
 		return "";
@@ -83,8 +88,9 @@ is_entry(const char *l)
 }
 
 /*
- * read_sysctl_file() and fix_lines(): the new contents in out, the
- * file's value for name in *file_value (its last line wins, NULL if none).
+ * read_sysctl_file() and fix_lines(): the new contents in out (every line
+ * stripped, as write_sysctl() writes them), the file's value for name in
+ * *file_value (its last line wins, NULL if none).
  */
 static void
 fix_file(struct task_ctx *ctx, const char *text, const char *name,
@@ -92,16 +98,14 @@ fix_file(struct task_ctx *ctx, const char *text, const char *name,
     const char **file_value)
 {
 	struct value *seen = val_new_dict(ctx->a);
-	const char *p = text, *nl;
+	struct hc_line *lines;
+	size_t n = hc_lines(ctx, text, strlen(text), &lines);
 
 	*file_value = NULL;
-	while (p != NULL && *p != '\0') {
+	for (size_t i = 0; i < n; i++) {
 		char *l, *eq, *k, *v;
 
-		nl = strchr(p, '\n');
-		l = hc_strip(ctx, p, nl != NULL ? (size_t)(nl - p) :
-		    strlen(p));
-		p = nl != NULL ? nl + 1 : NULL;
+		l = hc_strip(ctx, lines[i].s, lines[i].len);
 		if (!is_entry(l)) {
 			sb_adds(out, l);
 			sb_addch(out, '\n');
@@ -130,10 +134,14 @@ static const char find_sysctl[] =
 	" || { printf '@nobin %s\\n' \"$PATH:/sbin:/usr/sbin:/usr/local/sbin\";"
 	" exit 0; }\nexport LANG=C LC_ALL=C LC_MESSAGES=C\n";
 
-/* _stderr_failed(): errors sysctl reports with exit status 0. */
+/*
+ * _stderr_failed(): errors sysctl reports with exit status 0, a line
+ * `^sysctl: setting key "[^"]+": (Invalid argument|Read-only file system)$`.
+ */
 static bool
 stderr_failed(const char *err)
 {
+	static const char head[] = "sysctl: setting key \"";
 	static const char *const tails[] = { "\": Invalid argument",
 	    "\": Read-only file system", NULL };
 	const char *p = err;
@@ -141,17 +149,49 @@ stderr_failed(const char *err)
 	while (p != NULL && *p != '\0') {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		size_t h = sizeof(head) - 1;
 
-		if (strncmp(p, "sysctl: setting key \"", 21) == 0)
+		if (n > h && strncmp(p, head, h) == 0)
 			for (size_t i = 0; tails[i] != NULL; i++) {
 				size_t t = strlen(tails[i]);
+				const char *k = p + h;
 
-				if (n > t && memcmp(p + n - t, tails[i], t) == 0)
+				if (n > h + t && memcmp(p + n - t, tails[i],
+				    t) == 0 && memchr(k, '"', n - h - t) ==
+				    NULL)
 					return true;
 			}
 		p = nl != NULL ? nl + 1 : NULL;
 	}
 	return false;
+}
+
+/*
+ * process(): what to do, in Ansible's order.  file_value is the file's
+ * value (NULL: not in the file), proc the kernel's (NULL: sysctl failed).
+ */
+static void
+decide(const struct value *args, bool present, const char *value,
+    const char *file_value, const char *proc, bool *changed, bool *write,
+    bool *set_proc)
+{
+	*changed = *write = *set_proc = false;
+	if (file_value == NULL && present)
+		*changed = *write = true;
+	else if (file_value == NULL)
+		;	/* absent, and not in the file */
+	else if (*file_value != '\0' && !present)
+		*changed = *write = true;
+	else if (strcmp(file_value, value) != 0)
+		*changed = *write = true;
+	else if (arg_bool(args, "reload"))
+		*changed = proc == NULL || !values_equal(proc, value);
+	if (arg_bool(args, "sysctl_set") && present) {
+		if (proc == NULL)
+			*changed = true;
+		else if (!values_equal(proc, value))
+			*changed = *set_proc = true;
+	}
 }
 
 static int
@@ -160,26 +200,29 @@ sysctl_run(struct task_ctx *ctx, const struct value *args,
 {
 	const char *name = arg_str(args, "name"), *raw = arg_str(args, "value");
 	const char *file = arg_str(args, "sysctl_file"), *value, *text, *src;
-	const char *file_value, *proc = NULL, *bin;
+	const char *file_value, *proc = NULL, *o, *e;
 	bool present = strcmp(arg_str(args, "state"), "present") == 0;
-	bool ign = arg_bool(args, "ignoreerrors"), write_file = false;
-	bool set_proc = false;
+	bool ign = arg_bool(args, "ignoreerrors"), reload;
+	bool write_file, set_proc, changed;
 	struct strbuf sb = STRBUF_INIT, fixed = STRBUF_INIT;
 	struct conn_result cr;
-	int rc = 0;
+	int rc = 0, crc;
 
 	if (present && raw == NULL)
 		return res_fail(ctx, res, "state is present but all of the "
 		    "following are missing: value");
-	name = hc_strip(ctx, name, strlen(name));
-	value = parse_value(ctx, raw);
+	/* main() looks at the parameters as given: "  " is not blank */
 	if (*name == '\0')
 		return res_fail(ctx, res, "name cannot be blank");
-	if (present && *value == '\0')
+	if (present && *raw == '\0')
 		return res_fail(ctx, res, "value cannot be blank");
+	name = hc_strip(ctx, name, strlen(name));
+	value = parse_value(ctx, raw);
+	reload = arg_bool(args, "reload");
 	sb_adds(&sb, find_sysctl);
+	sb_adds(&sb, hc_cap_fn);
 	sb_adds(&sb, "o=$(\"$s\" -e -n ");
-	sh_quote(&sb, name);
+	hc_arg(&sb, name);
 	sb_adds(&sb, " 2>/dev/null); echo \"@proc $?\"; printf '%s\\n' "
 	    "\"$o\"\nf=");
 	sh_quote(&sb, file);
@@ -206,51 +249,45 @@ sysctl_run(struct task_ctx *ctx, const struct value *args,
 	text = hc_tail(cr.out.buf, "file");
 	fix_file(ctx, text != NULL ? text : "", name, value, present, &fixed,
 	    &file_value);
-	if (file_value == NULL)
-		write_file = present;
-	else if (!present)
-		write_file = *file_value != '\0';
-	else if (strcmp(file_value, value) != 0)
-		write_file = true;
-	else if (arg_bool(args, "reload"))
-		res->changed = proc == NULL || !values_equal(proc, value);
-	if (write_file)
-		res->changed = true;
-	if (arg_bool(args, "sysctl_set") && present) {
-		if (proc == NULL)
-			res->changed = true;
-		else if (!values_equal(proc, value))
-			res->changed = set_proc = true;
-	}
-	if (ctx->check_mode || !(set_proc || write_file || (res->changed &&
-	    arg_bool(args, "reload"))))
+	decide(args, present, value, file_value, proc, &changed, &write_file,
+	    &set_proc);
+	res->changed = changed;
+	if (ctx->check_mode || !(set_proc || write_file || (changed &&
+	    reload)))
 		goto out;
 	sb_adds(&sb, find_sysctl);
+	sb_adds(&sb, hc_cap_fn);
 	sb_adds(&sb, "rc=0\n");
 	if (set_proc) {
-		sb_addf(&sb, "echo @set; \"$s\" %s-w ", ign ? "-e " : "");
-		bin = arena_printf(ctx->a, "%s=%s", name, value);
-		sh_quote(&sb, bin);
-		sb_adds(&sb, " 2>&1 || { echo \"@setfail $?\"; exit 0; }\n");
+		/* set_token_value(): "sysctl [-e] -w name=value" */
+		sb_addf(&sb, "hc_cap set \"$s\" %s-w ", ign ? "-e " : "");
+		hc_arg(&sb, arena_printf(ctx->a, "%s=%s", name, value));
+		/* a failure stops here, before the file is written */
+		sb_adds(&sb, " || exit 0\nprintf '%s\\n' \"$hc_err\" | "
+		    "grep -Eq '^sysctl: setting key \"[^\"]+\": (Invalid "
+		    "argument|Read-only file system)$' && exit 0\n");
 	}
 	if (write_file) {
 		hc_put_stdin(&sb, file, 0644);
 		sb_adds(&sb, "[ $rc = 0 ] || { echo @wfail; exit 0; }\n");
 	}
-	if (res->changed && arg_bool(args, "reload")) {
-		sb_addf(&sb, "echo @reload; \"$s\" %s-p ", ign ? "-e " : "");
-		sh_quote(&sb, file);
-		sb_adds(&sb, " 2>&1 || echo \"@reloadfail $?\"\n");
+	if (changed && reload) {
+		sb_addf(&sb, "hc_cap reload \"$s\" %s-p ", ign ? "-e " : "");
+		hc_arg(&sb, file);
+		sb_addch(&sb, '\n');
 	}
 	conn_result_release(&cr);
 	conn_result_init(&cr);
 	rc = hc_exec(ctx, sb.buf, fixed.buf, fixed.len, &cr, err);
 	if (rc < 0)
 		goto out;
-	text = hc_section(ctx, cr.out.buf, "set", NULL);
-	if (text != NULL && (hc_has(cr.out.buf, "setfail") ||
-	    stderr_failed(text))) {
-		res_fail(ctx, res, "setting %s failed: %s", name, text);
+	if (hc_captured(ctx, cr.out.buf, "set", &crc, &o, &e) &&
+	    (crc != 0 || stderr_failed(e))) {
+		res_fail(ctx, res, "setting %s failed: %s%s", name, o, e);
+		goto out;
+	}
+	if (set_proc && !hc_has(cr.out.buf, "set")) {
+		res_fail(ctx, res, "setting %s failed: %s", name, cr.err.buf);
 		goto out;
 	}
 	if (hc_has(cr.out.buf, "wfail")) {
@@ -258,10 +295,12 @@ sysctl_run(struct task_ctx *ctx, const struct value *args,
 		    cr.err.buf);
 		goto out;
 	}
-	text = hc_section(ctx, cr.out.buf, "reload", NULL);
-	if (text != NULL && (hc_has(cr.out.buf, "reloadfail") ||
-	    stderr_failed(text)))
-		res_fail(ctx, res, "Failed to reload sysctl: %s", text);
+	if (hc_captured(ctx, cr.out.buf, "reload", &crc, &o, &e)) {
+		if (crc != 0 || stderr_failed(e))
+			res_fail(ctx, res, "Failed to reload sysctl: %s%s", o,
+			    e);
+	} else if (changed && reload)
+		res_fail(ctx, res, "Failed to reload sysctl: %s", cr.err.buf);
 out:
 	if (res->failed)
 		hc_fail_only(ctx, res);

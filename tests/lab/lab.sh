@@ -16,7 +16,9 @@
 # (h1..h254 on .1.1-.1.254, h255 on .2.1, ...).  Hosts share the machine's
 # kernel and network namespace: nothing on them may change sysctls, swap,
 # kernel modules or interfaces for real; tests/lab/standins/ provides
-# recording stand-ins for such commands.  Traffic stays on loopback.
+# recording stand-ins for such commands, and a preloaded library that shows
+# reads of /proc/modules the host's simulated module table (kept by the
+# modprobe stand-in in /run/muster-standins).  Traffic stays on loopback.
 #
 # Environment: LAB_DIR (state, default /tmp/muster-lab), LAB_NET (default
 # 127.0): distinct values let several labs run side by side.  LAB_APT_DIR
@@ -50,6 +52,19 @@ ensure_state() {
   fi
   [ -f "$LAB_DIR/id_ed25519" ] ||
     ssh-keygen -q -t ed25519 -N '' -C muster-lab -f "$LAB_DIR/id_ed25519"
+  preload_lib
+}
+
+# The hosts' /etc/ld.so.preload library (standins/lab-preload.c: reads of
+# /proc/modules see the host's simulated module table), built once.
+PRELOAD=$LAB_DIR/muster-lab-preload.so
+preload_lib() {
+  local src=$here/standins/lab-preload.c
+  [ -f "$src" ] || return 0
+  [ -f "$PRELOAD" ] && ! [ "$src" -nt "$PRELOAD" ] && return 0
+  if cc -shared -fPIC -O2 -o "$PRELOAD.$$" "$src" -ldl 2>"$LAB_DIR/preload.log"; then
+    mv -f "$PRELOAD.$$" "$PRELOAD"
+  else rm -f "$PRELOAD.$$"; fi
 }
 
 host_key() { # n -> ensures a cached host key
@@ -118,6 +133,19 @@ CFG
     mkdir -p "$u/usr/local/sbin"
     find "$here/standins" -maxdepth 1 -type f -perm -u+x -exec cp {} "$u/usr/local/sbin/" \;
   fi
+  # The modprobe stand-in's kernel: a module table (/proc/modules, see
+  # start_host), modules.builtin and kmod's /etc/modprobe.d, as a host with
+  # modprobe has them.  (/lib is a link to usr/lib: never mkdir $u/lib.)
+  local kv; kv=$(uname -r)
+  [ -f "/usr/lib/modules/$kv/modules.builtin" ] ||
+    { mkdir -p "$u/usr/lib/modules/$kv"; : >"$u/usr/lib/modules/$kv/modules.builtin"; }
+  [ -d /etc/modprobe.d ] || mkdir -p "$u/etc/modprobe.d"
+  if [ -f "$PRELOAD" ]; then
+    mkdir -p "$u/usr/local/lib"
+    cp "$PRELOAD" "$u/usr/local/lib/muster-lab-preload.so"
+    { cat /etc/ld.so.preload 2>/dev/null || true
+      echo /usr/local/lib/muster-lab-preload.so; } >"$u/etc/ld.so.preload"
+  fi
 }
 
 apt_setup() { # merged root: shell lines making the local repo the only source
@@ -150,7 +178,9 @@ start_host() { # n: the host's namespaces, overlay root and sshd
       mount --rbind /dev $m/dev
       mount -t tmpfs -o mode=0755 tmpfs $m/run
       mount -t tmpfs -o mode=1777 tmpfs $m/tmp
-      mkdir -p $m/run/sshd $m/run/systemd/system
+      mkdir -p $m/run/sshd $m/run/systemd/system $m/run/muster-standins
+      cat /proc/modules >$m/run/muster-standins/proc-modules 2>/dev/null ||
+        : >$m/run/muster-standins/proc-modules
 $(apt_setup "$m")
       chroot $m /usr/sbin/sshd -D -e -r -f /etc/ssh/muster_lab_sshd_config
     " </dev/null >"$LAB_DIR/logs/h$n.log" 2>&1 &
