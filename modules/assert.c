@@ -26,7 +26,8 @@ assert_run(struct task_ctx *ctx, const struct value *args, struct result *res,
 	size_t n = 1;
 
 	(void)err;
-	res_set(ctx, res, "_ansible_verbose_always", &val_true);
+	if (!arg_bool(args, "quiet"))
+		res_set(ctx, res, "_ansible_verbose_always", &val_true);
 	if (that->type == VAL_LIST)
 		n = that->u.list->n;
 	else
@@ -50,9 +51,8 @@ assert_run(struct task_ctx *ctx, const struct value *args, struct result *res,
 			return 0;
 		}
 	}
-	if (!arg_bool(args, "quiet") || sm != NULL)
-		res_set(ctx, res, "msg", sm != NULL && sm->type != VAL_NULL ? sm :
-		    val_new_str(ctx->a, "All assertions passed"));
+	res_set(ctx, res, "msg", sm != NULL && sm->type != VAL_NULL ? sm :
+	    val_new_str(ctx->a, "All assertions passed"));
 	return 0;
 }
 

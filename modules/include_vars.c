@@ -4,6 +4,7 @@
  * of the run on this host; `name` puts them under one variable.
  */
 #include <string.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "module.h"
@@ -56,7 +57,14 @@ include_vars_run(struct task_ctx *ctx, const struct value *args,
 	} else
 		facts = v;
 	files = val_new_list(ctx->a);
-	val_list_push(ctx->a, files, val_new_str(ctx->a, path));
+	{
+		/* Ansible reports the file's absolute path */
+		char *abs = realpath(path, NULL);
+
+		val_list_push(ctx->a, files, val_new_str(ctx->a,
+		    abs != NULL ? abs : path));
+		free(abs);
+	}
 	res_set(ctx, res, "ansible_facts", facts);
 	res_set(ctx, res, "ansible_included_var_files", files);
 	return 0;

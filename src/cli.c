@@ -85,10 +85,27 @@ run_main(int argc, char **argv)
 		opts_release(&o);
 		return EXIT_INPUT;
 	}
-	if (o.adhoc || o.args.n != 1 || !looks_like_playbook(o.args.v[0]))
+	if (!o.adhoc && o.args.n > 1 && looks_like_playbook(o.args.v[0])) {
+		/* ansible-playbook a.yml b.yml: not yet; say so plainly */
+		fprintf(stderr, "ERROR! muster runs one playbook at a time, got "
+		    "%zu ('%s', '%s'%s): run them one after the other, or "
+		    "gather them in one playbook with import_playbook\n",
+		    (size_t)o.args.n, o.args.v[0], o.args.v[1],
+		    o.args.n > 2 ? ", ..." : "");
+		rc = EXIT_INPUT;
+	} else if (o.adhoc || o.args.n != 1 ||
+	    !looks_like_playbook(o.args.v[0]))
 		rc = adhoc_main(&o);
 	else {
-		rc = playbook_main(&o, o.args.v[0]);
+		struct events ev;
+
+		if (ev_open(&ev, &o, &err) < 0) {
+			err_print(&err);
+			opts_release(&o);
+			return EXIT_INPUT;
+		}
+		rc = playbook_main(&o, o.args.v[0], &ev);
+		ev_release(&ev);
 	}
 	opts_release(&o);
 	return rc;

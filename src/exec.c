@@ -4,7 +4,7 @@
  * next task starts when all hosts are done.  Per host and task: variables
  * (exec.h lists the layers), when, loop, templated and checked arguments,
  * the module, changed_when/failed_when, until/retries, register, notify.
- * Results go to the playbook sink (out/playbook.h) as they come; state
+ * Results go to the sinks as events (out/sink.h) as they come; state
  * (register, set_fact, facts) is applied by the main thread between tasks,
  * so workers only ever read shared data.
  */
@@ -22,7 +22,7 @@
 #include "cli.h"
 #include "exec.h"
 #include "json.h"
-#include "out/playbook.h"
+#include "out/sink.h"
 #include "pattern.h"
 #include "play.h"
 #include "pool.h"
@@ -87,6 +87,7 @@ struct run {
 	bool			 break_play;	/* any_errors_fatal, max_fail_% */
 	bool			 stop_playbook;	/* no later play runs */
 	size_t			 batch_size;
+	struct events		*ev;		/* where output goes */
 };
 
 /* One host's run of one task. */
@@ -111,6 +112,7 @@ struct job {
 	const char		*delegate;	/* delegate_to's host, or NULL */
 	struct target		 dtarget;	/* its connection */
 	bool			 has_dtarget;
+	struct ev_host		 evh;		/* what its events say */
 };
 
 static void
@@ -291,6 +293,8 @@ loop_items(struct job *j, const struct tmpl_env *env, const char **bad)
 	}
 }
 
+static const struct ev_host *job_host(struct job *);
+
 /*
  * Run the module once (one item).  Returns the host status; the result
  * dict in *resv.
@@ -442,6 +446,9 @@ again:
 		return HS_UNREACHABLE;
 	}
 	res_finish(&ctx, &res);
+	/* _execute(): a result that did not fail says so ("failed": false) */
+	if (!res.failed && val_dict_get(res.v, "failed") == NULL)
+		res_set(&ctx, &res, "failed", &val_false);
 	/* changed_when / failed_when see the result under its register name */
 	if (((t->changed_when != NULL || t->failed_when != NULL) &&
 	    !res.skipped) || t->until != NULL) {
@@ -483,9 +490,8 @@ again:
 			res_set(&ctx, &res, "attempts", val_new_int(a, attempt));
 			if (conditions(j, &e2, t->until, &b, &err) == 0 && !b &&
 			    attempt <= retries) {
-				sb_addf(&j->out, "FAILED - RETRYING: [%s]: %s (%d "
-				    "retries left).\n", h->ih->name,
-				    task_display_name(t), retries - attempt + 1);
+				ev_retry(j->run->ev, job_host(j),
+				    retries - attempt + 1, res.v);
 				if (delay > 0)
 					sleep((unsigned)delay);
 				goto again;
@@ -508,27 +514,13 @@ again:
 	return res.changed ? HS_CHANGED : HS_OK;
 }
 
-/* "w1", or "w1 -> localhost" for a delegated task. */
-static const char *
-host_label(struct job *j)
+/* The job as its events describe it (delegate_to may have been decided). */
+static const struct ev_host *
+job_host(struct job *j)
 {
-	if (j->delegate == NULL || strcmp(j->delegate, j->h->ih->name) == 0)
-		return j->h->ih->name;
-	return arena_printf(&j->scratch, "%s -> %s", j->h->ih->name,
-	    j->delegate);
-}
-
-static bool
-is_debug(const struct task *t)
-{
-	return t->mod != NULL && strcmp(t->mod->name, "debug") == 0;
-}
-
-static bool
-verbose(struct job *j, struct value *res)
-{
-	return j->run->o->verbosity > 0 ||
-	    val_truthy(val_dict_get(res, "_ansible_verbose_always"));
+	j->evh = (struct ev_host){ j->t, j->kind, j->h->ih->name, j->delegate,
+	    j->show_diff, &j->out };
+	return &j->evh;
 }
 
 static struct value *
@@ -541,51 +533,6 @@ skip_result(struct arena *a)
 	    "was False"));
 	val_dict_set(a, v, "skipped", &val_true);
 	return v;
-}
-
-/* What the callback sees of a no_log result (TaskResult.clean_copy). */
-static const struct value *
-censored(struct job *j, const struct value *res)
-{
-	static const char *const keep[] = { "attempts", "changed", "retries" };
-	struct arena *a = &j->scratch;
-	struct value *c;
-
-	if (!j->t->no_log || res == NULL || res->type != VAL_DICT)
-		return res;
-	c = val_new_dict(a);
-	val_dict_set(a, c, "censored", val_new_str(a, "the output has been "
-	    "hidden due to the fact that 'no_log: true' was specified for "
-	    "this result"));
-	for (size_t k = 0; k < sizeof(keep) / sizeof(*keep); k++) {
-		struct value *v = val_dict_get(res, keep[k]);
-
-		if (v != NULL)
-			val_dict_set(a, c, keep[k], v);
-	}
-	return c;
-}
-
-/* One result line (a task's or a loop item's) through the text sink. */
-static void
-show_result(struct job *j, enum host_status st, const char *label,
-    const struct value *res, bool is_item)
-{
-	const struct value *shown = censored(j, res);
-	bool verb = (st == HS_OK || st == HS_CHANGED) && verbose(j,
-	    (struct value *)shown);
-
-	/* the censored copy has no item: Python shows None */
-	if (j->t->no_log && label != NULL)
-		label = "None";
-	/* --diff: before the "changed:" line, as v2_on_file_diff comes first */
-	if (!is_item && j->show_diff && !j->t->no_log &&
-	    (st == HS_OK || st == HS_CHANGED) &&
-	    val_truthy(val_dict_get(res, "changed")) &&
-	    val_truthy(val_dict_get(res, "diff")))
-		out_pb_diff(&j->out, val_dict_get(res, "diff"));
-	out_pb_result(&j->out, host_label(j), st, label, shown, verb,
-	    is_debug(j->t));
 }
 
 static void
@@ -631,8 +578,6 @@ job_work(void *ud, size_t i)
 			goto skipped;
 		j->status = run_once(j, &scope, &env, &res, &check_mode);
 		j->reg = res;
-		if (strcmp(t->mod->name, "meta") != 0 || j->status == HS_FAILED)
-			show_result(j, j->status, NULL, res, false);
 		goto done;
 	}
 	const char *bad = NULL;
@@ -643,7 +588,6 @@ job_work(void *ud, size_t i)
 		    "bad loop"));
 		j->status = HS_FAILED;
 		j->reg = res;
-		out_pb_result(&j->out, host_label(j), HS_FAILED, NULL, res, false, false);
 		goto done;
 	}
 	struct value *results = val_new_list(a);
@@ -702,9 +646,12 @@ job_work(void *ud, size_t i)
 		val_dict_set(a, res, t->loop_var, item);
 		val_dict_set(a, res, "ansible_loop_var", val_new_str(a,
 		    t->loop_var));
-		if (t->index_var != NULL)
+		if (t->index_var != NULL) {
+			val_dict_set(a, res, t->index_var, val_new_int(a,
+			    (int64_t)k));
 			val_dict_set(a, res, "ansible_index_var",
 			    val_new_str(a, t->index_var));
+		}
 		if (st != HS_SKIPPED)
 			all_skipped = false;
 		if (st == HS_CHANGED)
@@ -713,7 +660,7 @@ job_work(void *ud, size_t i)
 			any_failed = true;
 		if (val_truthy(val_dict_get(res, "changed")))
 			any_changed = true;
-		show_result(j, st, label.buf, res, true);
+		ev_item_result(j->run->ev, job_host(j), st, label.buf, res);
 		sb_release(&label);
 		val_list_push(a, results, res);
 		if (st == HS_UNREACHABLE)
@@ -722,38 +669,26 @@ job_work(void *ud, size_t i)
 	res = val_new_dict(a);
 	val_dict_set(a, res, "results", results);
 	val_dict_set(a, res, "changed", val_bool(any_changed));
+	if (!all_skipped)
+		val_dict_set(a, res, "skipped", &val_false);
 	if (all_skipped && items->u.list->n > 0) {
 		val_dict_set(a, res, "skipped", &val_true);
 		val_dict_set(a, res, "msg", val_new_str(a, "All items skipped"));
 		j->status = HS_SKIPPED;
-		out_pb_result(&j->out, host_label(j), HS_SKIPPED, NULL, res, false, false);
 	} else {
-		val_dict_set(a, res, "msg", val_new_str(a, any_failed ?
-		    "One or more items failed" : "All items completed"));
+		if (items->u.list->n > 0)
+			val_dict_set(a, res, "msg", val_new_str(a, any_failed ?
+			    "One or more items failed" :
+			    "All items completed"));
 		if (any_failed)
 			val_dict_set(a, res, "failed", &val_true);
 		j->status = any_failed ? HS_FAILED : any_changed ? HS_CHANGED :
 		    HS_OK;
-		if (j->show_diff && !t->no_log && !any_failed) {
-			for (size_t k = 0; k < results->u.list->n; k++) {
-				const struct value *ir = results->u.list->items[k];
-
-				if (val_truthy(val_dict_get(ir, "changed")) &&
-				    val_truthy(val_dict_get(ir, "diff")))
-					out_pb_diff(&j->out, val_dict_get(ir,
-					    "diff"));
-			}
-		}
-		/* without "results", the callback shows the task's line */
-		if (t->no_log && items->u.list->n > 0)
-			show_result(j, j->status, NULL, res, false);
 		if (items->u.list->n == 0) {
 			val_dict_set(a, res, "skipped", &val_true);
 			val_dict_set(a, res, "skipped_reason", val_new_str(a,
 			    "No items in the list"));
 			j->status = HS_SKIPPED;
-			out_pb_result(&j->out, host_label(j), HS_SKIPPED, NULL, res, false,
-			    false);
 		}
 	}
 	j->reg = res;
@@ -764,12 +699,10 @@ cond_error:
 	    "failed. The error was: %s", fail_text(j, &err)));
 	j->status = HS_FAILED;
 	j->reg = res;
-	out_pb_result(&j->out, host_label(j), HS_FAILED, NULL, res, false, false);
 	goto done;
 skipped:
 	j->status = HS_SKIPPED;
 	j->reg = skip_result(a);
-	out_pb_result(&j->out, host_label(j), HS_SKIPPED, NULL, j->reg, false, false);
 done:
 	if (j->status == HS_UNREACHABLE) {
 		struct value *iu = t->ignore_unreachable != NULL ?
@@ -777,10 +710,8 @@ done:
 		bool ign = false;
 
 		if (iu != NULL && tmpl_condition(a, &env, iu, &ign, &err) == 0 &&
-		    ign) {
+		    ign)
 			j->unreach_ignored = true;
-			out_pb_ignoring(&j->out);
-		}
 	}
 	if (j->status == HS_FAILED) {
 		bool ign = j->inh->ignore_errors;
@@ -788,10 +719,8 @@ done:
 		if (t->ignore_errors != NULL && tmpl_condition(a, &env,
 		    t->ignore_errors, &ign, &err) < 0)
 			ign = false;
-		if (ign) {
+		if (ign)
 			j->ignored = true;
-			out_pb_ignoring(&j->out);
-		}
 	}
 	if (j->status == HS_CHANGED || (j->ignored &&
 	    val_truthy(val_dict_get(j->reg, "changed"))))
@@ -810,56 +739,6 @@ done:
 		target_release(&j->dtarget);
 }
 
-/* A result's warnings (and its loop items'), on stderr as Ansible does. */
-static void
-print_warnings(const struct value *res)
-{
-	const struct value *w = val_dict_get(res, "warnings");
-	const struct value *items = val_dict_get(res, "results");
-
-	for (size_t i = 0; w != NULL && w->type == VAL_LIST &&
-	    i < w->u.list->n; i++) {
-		struct strbuf sb = STRBUF_INIT;
-
-		val_str(&sb, w->u.list->items[i]);
-		fprintf(stderr, "[WARNING]: %s\n", sb.buf);
-		sb_release(&sb);
-	}
-	for (size_t i = 0; items != NULL && items->type == VAL_LIST &&
-	    i < items->u.list->n; i++)
-		if (items->u.list->items[i]->type == VAL_DICT)
-			print_warnings(items->u.list->items[i]);
-}
-
-/*
- * Output of a task.  Linear: the banner came first, so print.  Free: hosts
- * walk on their own threads, so a host's lines go out whole, after the
- * task's banner unless that was the last banner printed (Ansible's free
- * strategy shows a banner again when another task's lines came between).
- */
-static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
-static const struct task *last_banner;
-
-static void
-emit(struct run *r, const struct task *t, const char *kind, const char *text)
-{
-	pthread_mutex_lock(&out_lock);
-	if (r->free && t != NULL && last_banner != t) {
-		struct strbuf sb = STRBUF_INIT;
-
-		out_pb_banner(&sb, kind, t->role != NULL && t->mod != NULL ?
-		    arena_printf(&r->a, "%s : %s", t->role->name,
-		    task_display_name(t)) : t->mod == NULL && t->name == NULL ?
-		    "include_tasks" : task_display_name(t));
-		fputs(sb.buf, stdout);
-		sb_release(&sb);
-		last_banner = t;
-	}
-	fputs(text, stdout);
-	fflush(stdout);
-	pthread_mutex_unlock(&out_lock);
-}
-
 static void
 job_done(void *ud, size_t i)
 {
@@ -867,8 +746,9 @@ job_done(void *ud, size_t i)
 
 	if (j->run->quiet)
 		return;
-	print_warnings(j->reg);
-	emit(j->run, j->t, j->kind, j->out.buf);
+	ev_host_result(j->run->ev, job_host(j), j->status, j->reg,
+	    j->ignored || j->unreach_ignored);
+	ev_flush(j->run->ev, &j->out, j->t, j->kind);
 }
 
 static void
@@ -885,6 +765,77 @@ set_host_var(struct run *r, struct hstate *h, struct value *dst,
 }
 
 static struct hstate *host_state(struct run *, struct inv_host *);
+
+/* Whether v holds an "_ansible_" key at any depth. */
+static bool
+has_internal(const struct value *v)
+{
+	if (v == NULL)
+		return false;
+	if (v->type == VAL_LIST) {
+		for (size_t i = 0; i < v->u.list->n; i++)
+			if (has_internal(v->u.list->items[i]))
+				return true;
+	} else if (v->type == VAL_DICT) {
+		for (size_t i = 0; i < v->u.dict->n; i++) {
+			const struct value *k = v->u.dict->ent[i].key;
+
+			if ((k->type == VAL_STR &&
+			    strncmp(k->u.str.s, "_ansible_", 9) == 0) ||
+			    has_internal(v->u.dict->ent[i].val))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* A copy of v without its "_ansible_" keys (strip_internal_keys()). */
+static struct value *
+strip_internal(struct arena *a, const struct value *v)
+{
+	struct value *c;
+
+	if (!has_internal(v))
+		return (struct value *)v;
+	if (v->type == VAL_LIST) {
+		c = val_new_list(a);
+		for (size_t i = 0; i < v->u.list->n; i++)
+			val_list_push(a, c, strip_internal(a,
+			    v->u.list->items[i]));
+		return c;
+	}
+	c = val_new_dict(a);
+	for (size_t i = 0; i < v->u.dict->n; i++) {
+		const struct value *k = v->u.dict->ent[i].key;
+
+		if (k->type == VAL_STR &&
+		    strncmp(k->u.str.s, "_ansible_", 9) == 0)
+			continue;
+		val_dict_setv(a, c, (struct value *)k, strip_internal(a,
+		    v->u.dict->ent[i].val));
+	}
+	return c;
+}
+
+/*
+ * register: what the strategy stores, a copy without the internal keys
+ * and without the top-level "invocation" (_process_pending_results()).
+ */
+static void
+register_result(struct run *r, struct hstate *h, const char *name,
+    const struct value *res)
+{
+	struct arena tmp = ARENA_INIT;
+	struct value *v = strip_internal(&tmp, res);
+
+	if (v->type == VAL_DICT && val_dict_get(v, "invocation") != NULL) {
+		if (v == res)
+			v = val_copy(&tmp, res);
+		val_dict_del(v, "invocation");
+	}
+	set_host_var(r, h, h->setfacts, val_new_str(&r->a, name), v);
+	arena_release(&tmp);
+}
 
 /*
  * The facts cache, Ansible's jsonfile plugin and settings:
@@ -1093,8 +1044,7 @@ apply(struct run *r, struct job *j)
 		break;
 	}
 	if (t->reg != NULL && j->reg != NULL)
-		set_host_var(r, h, h->setfacts, val_new_str(&r->a, t->reg),
-		    j->reg);
+		register_result(r, h, t->reg, j->reg);
 	struct hstate *fh = h;
 
 	if (j->new_facts != NULL && t->delegate_facts && j->delegate != NULL) {
@@ -1192,8 +1142,7 @@ break_play(struct run *r)
 		}
 	r->break_play = true;
 	r->stop_playbook = true;
-	fputs("\nNO MORE HOSTS LEFT *************************"
-	    "************************************\n", stdout);
+	ev_no_more_hosts(r->ev);
 }
 
 /*
@@ -1229,8 +1178,7 @@ fail_fast(struct run *r, const struct task *t, struct job *jobs, size_t n)
 	    r->play->max_fail_percentage, 100) / 100.0 && failed > 0) {
 		/* the max-fail check and the all-failed check both say so */
 		break_play(r);
-		fputs("\nNO MORE HOSTS LEFT *************************"
-		    "************************************\n", stdout);
+		ev_no_more_hosts(r->ev);
 	}
 }
 
@@ -1264,14 +1212,8 @@ run_task(struct run *r, const struct task *t, const struct inherit *inh,
 		free(jobs);
 		return;
 	}
-	if (!r->quiet && !r->free && (printed == NULL || !*printed)) {
-		struct strbuf sb = STRBUF_INIT;
-
-		out_pb_banner(&sb, kind, t->role != NULL ? arena_printf(&r->a,
-		    "%s : %s", t->role->name, task_display_name(t)) :
-		    task_display_name(t));
-		fputs(sb.buf, stdout);
-		sb_release(&sb);
+	if (!r->quiet && (printed == NULL || !*printed)) {
+		ev_task_start(r->ev, t, kind);
 		if (printed != NULL)
 			*printed = true;
 	}
@@ -1292,10 +1234,8 @@ run_task(struct run *r, const struct task *t, const struct inherit *inh,
 			for (size_t k = 0; k < r->nactive; k++)
 				if (r->active[k] != jobs[i].h && t->reg != NULL &&
 				    !r->active[k]->dead)
-					set_host_var(r, r->active[k],
-					    r->active[k]->setfacts,
-					    val_new_str(&r->a, t->reg),
-					    jobs[i].reg);
+					register_result(r, r->active[k],
+					    t->reg, jobs[i].reg);
 		}
 	}
 	fail_fast(r, t, jobs, n);
@@ -1435,12 +1375,9 @@ run_meta(struct run *r, const struct task *t, const struct inherit *inh,
 		if (!host_live(h, inh))
 			continue;
 		ok = host_when(r, h, t, inh);
-		if (!r->free)
-			out_pb_banner(&sb, kind, task_display_name(t));
-		if (!ok) {
-			sb_addf(&sb, "skipping: [%s]\n", h->ih->name);
+		ev_meta(r->ev, &sb, t, kind, h->ih->name, !ok);
+		if (!ok)
 			continue;
-		}
 		if (strcmp(d, "end_host") == 0)
 			h->ended = true;
 		else if (strcmp(d, "end_play") == 0)
@@ -1452,7 +1389,7 @@ run_meta(struct run *r, const struct task *t, const struct inherit *inh,
 				val_dict_del(h->hv, "ansible_facts");
 		}
 	}
-	emit(r, t, kind, sb.buf);
+	ev_flush(r->ev, &sb, t, kind);
 	sb_release(&sb);
 	free(hs);
 	if (strcmp(d, "flush_handlers") == 0)
@@ -1517,6 +1454,20 @@ include_items(struct run *r, struct hstate *h, const struct task *inc,
 	return out;
 }
 
+/* What include_tasks gives a host's item (or the host), as Ansible's. */
+static struct value *
+include_result(struct arena *a, const struct task *inc, bool taken)
+{
+	struct value *v;
+
+	if (!taken)
+		return skip_result(a);
+	v = val_new_dict(a);
+	val_dict_set(a, v, "include", val_new_str(a, inc->include));
+	val_dict_set(a, v, "include_args", val_new_dict(a));
+	return v;
+}
+
 /*
  * include_tasks with a loop: each host's items; hosts that share an item
  * share its "included:" line (as Ansible groups IncludedFiles), and the
@@ -1535,31 +1486,34 @@ run_include_loop(struct run *r, const struct task *inc,
 	bool *member = xcalloc((maxg + 1) * (n + 1), sizeof(*member));
 	bool *save = xcalloc(n + 1, sizeof(*save));
 	struct value **savevars = xcalloc(n + 1, sizeof(*savevars));
+	const char **ghosts = xcalloc(n + 1, sizeof(*ghosts));
+	struct ev_host eh = { inc, kind, NULL, NULL, false, &sb };
+	struct arena ea = ARENA_INIT;	/* the results the sinks see */
 
-	if (!r->free)
-		out_pb_banner(&sb, kind, inc->name != NULL ? inc->name :
-		    "include_tasks");
+	for (size_t i = 0; i < n; i++)
+		considered += host_live(r->active[i], inh);
+	if (considered > 0)
+		ev_task_start(r->ev, inc, kind);
 	for (size_t i = 0; i < n; i++) {
 		struct hstate *h = r->active[i];
 		const char *bad = NULL;
-		struct value *items;
+		struct value *items, *res, *results;
 
 		save[i] = h->excluded;
 		savevars[i] = h->incvars;
 		if (!host_live(h, inh))
 			continue;
-		considered++;
+		eh.host = h->ih->name;
 		if ((items = include_items(r, h, inc, inh, &bad)) == NULL) {
-			struct value *res = val_new_dict(&r->a);
-
-			val_dict_set(&r->a, res, "msg", val_new_str(&r->a, bad));
-			out_pb_result(&sb, h->ih->name, HS_FAILED, NULL, res,
-			    false, false);
+			res = val_new_dict(&ea);
+			val_dict_set(&ea, res, "msg", val_new_str(&ea, bad));
+			ev_host_result(r->ev, &eh, HS_FAILED, res, false);
 			h->st.failed++;
 			h->dead = true;
 			continue;
 		}
 		size_t taken = 0;
+		results = val_new_list(&ea);
 		for (size_t k = 0; k < items->u.list->n; k++) {
 			struct value *it = items->u.list->items[k];
 			struct value *iv = val_new_dict(&r->a);
@@ -1589,11 +1543,21 @@ run_include_loop(struct run *r, const struct task *inc,
 				lbl = arena_strndup(&r->a, label.buf, label.len);
 				sb_release(&label);
 			}
-			if (!ok) {
-				sb_addf(&sb, "skipping: [%s] => (item=%s) \n",
-				    h->ih->name, lbl);
-				continue;
+			res = include_result(&ea, inc, ok);
+			val_dict_set(&ea, res, inc->loop_var, it);
+			val_dict_set(&ea, res, "ansible_loop_var",
+			    val_new_str(&ea, inc->loop_var));
+			if (inc->index_var != NULL) {
+				val_dict_set(&ea, res, inc->index_var,
+				    val_new_int(&ea, (int64_t)k));
+				val_dict_set(&ea, res, "ansible_index_var",
+				    val_new_str(&ea, inc->index_var));
 			}
+			val_list_push(&ea, results, res);
+			ev_item_result(r->ev, &eh, ok ? HS_OK : HS_SKIPPED, lbl,
+			    res);
+			if (!ok)
+				continue;
 			taken++;
 			for (g = 0; g < ng; g++)
 				if (val_equal(gitem[g], it) && (inc->index_var ==
@@ -1611,28 +1575,34 @@ run_include_loop(struct run *r, const struct task *inc,
 		}
 		/* an included file is a result per item */
 		h->st.ok += (int)taken;
-		if (taken == 0) {
-			sb_addf(&sb, "skipping: [%s]\n", h->ih->name);
+		if (taken == 0)
 			h->st.skipped++;
-		}
+		res = val_new_dict(&ea);
+		val_dict_set(&ea, res, "changed", &val_false);
+		if (items->u.list->n == 0)
+			val_dict_set(&ea, res, "skipped_reason", val_new_str(&ea,
+			    "No items in the list"));
+		else
+			val_dict_set(&ea, res, "msg", val_new_str(&ea, taken > 0 ?
+			    "All items completed" : "All items skipped"));
+		if (taken == 0)
+			val_dict_set(&ea, res, "skipped", &val_true);
+		val_dict_set(&ea, res, "results", results);
+		ev_host_result(r->ev, &eh, taken > 0 ? HS_OK : HS_SKIPPED, res,
+		    false);
 	}
 	for (size_t g = 0; g < ng; g++) {
-		struct strbuf label = STRBUF_INIT;
-		bool first = true;
+		size_t k = 0;
 
-		sb_addf(&sb, "included: %s for ", inc->include);
 		for (size_t i = 0; i < n; i++)
-			if (member[g * (n + 1) + i]) {
-				sb_addf(&sb, "%s%s", first ? "" : ", ",
-				    r->active[i]->ih->name);
-				first = false;
-			}
-		sb_addf(&sb, " => (item=%s)\n", glabel[g]);
-		sb_release(&label);
+			if (member[g * (n + 1) + i])
+				ghosts[k++] = r->active[i]->ih->name;
+		ev_included(r->ev, &sb, inc, inc->include, ghosts, k, glabel[g]);
 	}
 	if (considered > 0)
-		emit(r, inc, kind, sb.buf);
+		ev_flush(r->ev, &sb, inc, kind);
 	sb_release(&sb);
+	arena_release(&ea);
 	for (size_t g = 0; g < ng && !r->break_play; g++) {
 		for (size_t i = 0; i < n; i++) {
 			struct hstate *h = r->active[i];
@@ -1667,13 +1637,14 @@ run_include_loop(struct run *r, const struct task *inc,
 	free(member);
 	free(save);
 	free(savevars);
+	free(ghosts);
 }
 
 static void
 run_include(struct run *r, const struct task *inc, const struct inherit *inh,
     const char *kind)
 {
-	struct strbuf sb = STRBUF_INIT, hosts = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT;
 	struct inherit subi = *inh;
 
 	/* include vars reach the included tasks as a block's would */
@@ -1684,36 +1655,43 @@ run_include(struct run *r, const struct task *inc, const struct inherit *inh,
 		return;
 	}
 	bool *save = xcalloc(r->nactive + 1, sizeof(*save));
+	const char **hosts = xcalloc(r->nactive + 1, sizeof(*hosts));
 	size_t taken = 0, considered = 0;
+	struct ev_host eh = { inc, kind, NULL, NULL, false, &sb };
+	struct arena ea = ARENA_INIT;	/* the results the sinks see */
 
-	if (!r->free)
-		out_pb_banner(&sb, kind, inc->name != NULL ? inc->name :
-		    "include_tasks");
+	for (size_t i = 0; i < r->nactive; i++)
+		considered += host_live(r->active[i], inh);
+	if (considered > 0)
+		ev_task_start(r->ev, inc, kind);
 	for (size_t i = 0; i < r->nactive; i++) {
 		struct hstate *h = r->active[i];
+		struct value *res;
 		bool ok;
 
 		save[i] = h->excluded;
 		if (!host_live(h, inh))
 			continue;
-		considered++;
 		ok = host_when(r, h, inc, inh);
+		eh.host = h->ih->name;
+		res = include_result(&ea, inc, ok);
+		val_dict_set(&ea, res, "changed", &val_false);
+		ev_host_result(r->ev, &eh, ok ? HS_OK : HS_SKIPPED, res, false);
 		if (!ok) {
-			sb_addf(&sb, "skipping: [%s]\n", h->ih->name);
 			h->st.skipped++;
 			h->excluded = true;
 			continue;
 		}
-		sb_addf(&hosts, "%s%s", taken ? ", " : "", h->ih->name);
+		hosts[taken++] = h->ih->name;
 		h->st.ok++;
-		taken++;
 	}
 	if (taken > 0)
-		sb_addf(&sb, "included: %s for %s\n", inc->include, hosts.buf);
+		ev_included(r->ev, &sb, inc, inc->include, hosts, taken, NULL);
 	if (considered > 0)
-		emit(r, inc, kind, sb.buf);
+		ev_flush(r->ev, &sb, inc, kind);
 	sb_release(&sb);
-	sb_release(&hosts);
+	arena_release(&ea);
+	free(hosts);
 	if (taken > 0)
 		run_tasks(r, inc->block, inc->nblock, &subi, kind);
 	for (size_t i = 0; i < r->nactive; i++)
@@ -2042,7 +2020,6 @@ run_free(struct run *r, struct play *p)
 		arena_init(&ws[i].run.a);
 		ws[i].h = r->active[i];
 	}
-	last_banner = NULL;
 	if (pool_run(n, run_setup_forks(r->o, n), walker_work, walker_done,
 	    ws) < 0) {
 		fprintf(stderr, "ERROR! cannot start worker threads: %s\n",
@@ -2075,7 +2052,6 @@ run_play(struct run *r, struct play *p)
 	size_t nsel = 0;
 	struct varscope s = { 0 };
 	struct tmpl_env env = { varscope_get, &s, TMPL_ANSIBLE, r->pb.dir };
-	struct strbuf sb = STRBUF_INIT;
 
 	r->play = p;
 	varscope_push(&s, r->rs.extra_vars);
@@ -2115,10 +2091,8 @@ run_play(struct run *r, struct play *p)
 	}
 	free(sel);
 	if (r->nactive == 0) {
-		out_pb_banner(&sb, "PLAY", title);
-		fputs(sb.buf, stdout);
-		sb_release(&sb);
-		fputs("skipping: no hosts matched\n", stdout);
+		ev_play_start(r->ev, p, title);
+		ev_no_hosts_matched(r->ev);
 		free(r->active);
 		return 0;
 	}
@@ -2136,9 +2110,7 @@ run_play(struct run *r, struct play *p)
 		done += size;
 		for (size_t i = 0; i < size; i++)
 			r->active[i]->failed_batch = false;
-		sb_reset(&sb);
-		out_pb_banner(&sb, "PLAY", title);
-		fputs(sb.buf, stdout);
+		ev_play_start(r->ev, p, title);
 		r->magic.play_batch = val_new_list(&r->a);
 		for (size_t i = 0; i < size; i++)
 			val_list_push(&r->a, r->magic.play_batch,
@@ -2159,7 +2131,6 @@ run_play(struct run *r, struct play *p)
 		}
 	}
 	r->active = all;
-	sb_release(&sb);
 	free(r->active);
 	r->active = NULL;
 	r->nactive = 0;
@@ -2359,7 +2330,7 @@ stats_any(const struct host_stats *st)
 }
 
 int
-playbook_main(struct run_opts *o, const char *path)
+playbook_main(struct run_opts *o, const char *path, struct events *ev)
 {
 	struct run r;
 	struct err err = ERR_INIT;
@@ -2368,6 +2339,7 @@ playbook_main(struct run_opts *o, const char *path)
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
+	r.ev = ev;
 	r.started = o->start_at_task == NULL;
 	arena_init(&r.a);
 	if (playbook_load(&r.a, path, &r.pb, &err) < 0 ||
@@ -2414,6 +2386,7 @@ playbook_main(struct run_opts *o, const char *path)
 	r.magic.check_mode = o->check;
 	r.magic.diff_mode = o->diff;
 	r.magic.verbosity = o->verbosity;
+	ev_playbook_start(ev, path);
 	for (size_t i = 0; i < r.pb.nplays && !r.stop_playbook; i++) {
 		r.break_play = false;
 		if (run_play(&r, r.pb.plays[i]) < 0) {
@@ -2424,7 +2397,6 @@ playbook_main(struct run_opts *o, const char *path)
 	if (rc == EXIT_OK) {
 		struct host_stats *st = xcalloc(r.nhs + 1, sizeof(*st));
 		size_t n = 0;
-		struct strbuf sb = STRBUF_INIT;
 
 		for (size_t i = 0; i < r.nhs; i++)
 			if (r.hs[i].target_ready && stats_any(&r.hs[i].st)) {
@@ -2433,12 +2405,15 @@ playbook_main(struct run_opts *o, const char *path)
 				nunreach += r.hs[i].st.unreachable > 0;
 			}
 		write_retry(&r, path);
-		out_pb_recap(&sb, st, n);
-		fputs(sb.buf, stdout);
-		sb_release(&sb);
+		ev_stats(ev, st, n);
 		free(st);
-		rc = nfailed > 0 ? EXIT_FAILED : nunreach > 0 ?
-		    EXIT_UNREACHABLE : EXIT_OK;
+		/*
+		 * StrategyBase.run(): a play broken by any_errors_fatal or
+		 * max_fail_percentage is RUN_FAILED_HOSTS; else an unreachable
+		 * host anywhere wins over a failed one.
+		 */
+		rc = r.break_play ? EXIT_FAILED : nunreach > 0 ?
+		    EXIT_UNREACHABLE : nfailed > 0 ? EXIT_FAILED : EXIT_OK;
 	}
 	for (size_t i = 0; i < r.nhs; i++)
 		if (r.hs[i].target_ready)

@@ -9,8 +9,9 @@
 #define MUSTER_EXEC_H
 
 #include "options.h"
+#include "out/sink.h"
 
-/* Returns the exit code (cli.h). */
-int	playbook_main(struct run_opts *, const char *path);
+/* Returns the exit code (cli.h); what happens goes to ev's sinks. */
+int	playbook_main(struct run_opts *, const char *path, struct events *ev);
 
 #endif

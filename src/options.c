@@ -38,6 +38,7 @@ enum {
 	OPT_TREE,
 	OPT_TASK_TIMEOUT,
 	OPT_STEP,
+	OPT_JOURNAL,
 };
 
 static const struct option long_opts[] = {
@@ -74,6 +75,7 @@ static const struct option long_opts[] = {
 	{ "tags", required_argument, NULL, OPT_TAGS },
 	{ "skip-tags", required_argument, NULL, OPT_SKIP_TAGS },
 	{ "step", no_argument, NULL, OPT_STEP },
+	{ "journal", required_argument, NULL, OPT_JOURNAL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -102,7 +104,9 @@ opts_usage(void)
 "  -c, --connection local|ssh -T, --timeout SECONDS (connect)\n"
 "  --private-key FILE  -F, --ssh-config FILE\n"
 "  --host-key-checking yes|accept-new|off   (default yes)\n"
-"  --list-hosts --list-tasks --list-tags --syntax-check --start-at-task T\n",
+"  --list-hosts --list-tasks --list-tags --syntax-check --start-at-task T\n"
+"  --journal FILE             playbook: every event as a JSON line in FILE\n"
+"                             (also MUSTER_JOURNAL=FILE)\n",
 	    stdout);
 }
 
@@ -131,6 +135,8 @@ opts_parse(struct run_opts *o, int argc, char **argv, struct err *err)
 	if (env != NULL && (strcasecmp(env, "false") == 0 ||
 	    strcmp(env, "0") == 0 || strcasecmp(env, "no") == 0))
 		o->hostkey = HOSTKEY_OFF;
+	o->journal = getenv("MUSTER_JOURNAL");
+	o->stdout_callback = getenv("ANSIBLE_STDOUT_CALLBACK");
 	/* Ad-hoc mode is decided before parsing: -t means --tree there. */
 	for (i = 1; i < argc; i++)
 		if (strncmp(argv[i], "-m", 2) == 0 ||
@@ -219,6 +225,7 @@ opts_parse(struct run_opts *o, int argc, char **argv, struct err *err)
 		case OPT_SYNTAX_CHECK: o->syntax_check = true; break;
 		case OPT_START_AT: o->start_at_task = optarg; break;
 		case OPT_STEP: o->step = true; break;
+		case OPT_JOURNAL: o->journal = optarg; break;
 		case 'K':
 			return err_set(err, NULL, "-K (ask for the become "
 			    "password) is not supported: use "

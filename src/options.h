@@ -66,6 +66,10 @@ struct run_opts {
 	const char	*start_at_task;
 	bool		 step;
 
+	/* output */
+	const char	*journal;	/* --journal, or MUSTER_JOURNAL */
+	const char	*stdout_callback;	/* ANSIBLE_STDOUT_CALLBACK */
+
 	/* what is left: PLAYBOOK(s) or PATTERN */
 	struct str_list	 args;
 	bool		 adhoc;		/* -m or -a given */

@@ -30,5 +30,13 @@ expect "a task that is not a mapping" "${pre}    - just a string\n" "pb.yml:5:7:
 expect "undefined variable in hosts" '- hosts: "{{ nope }}"\n  tasks: []\n' "'nope' is undefined"
 expect "undefined variable in a later play's hosts" "${pre}- hosts: '{{ nope }}'\n  tasks: []\n" "pb.yml:5:[0-9]+: 'nope' is undefined"
 
+# two playbooks at once: refused plainly, nothing run (not taken for ad-hoc)
+n=$((n+1))
+printf '%b' "$pre" >a.yml; cp a.yml b.yml; rm -f touched
+out=$("$MUSTER" -i hosts a.yml b.yml 2>&1); rc=$?
+if [ $rc = 1 ] && echo "$out" | grep -q "muster runs one playbook at a time, got 2 ('a.yml', 'b.yml')" && [ ! -e touched ]; then
+  echo "ok $n - two playbooks on the command line are refused by name"
+else echo "not ok $n - two playbooks"; echo "$out" | sed "s/^/# rc=$rc: /"; failed=$((failed+1)); fi
+
 echo "1..$n"
 [ $failed = 0 ]

@@ -32,7 +32,19 @@ if sys.argv[2] == "lines":
     sys.exit(0)
 def flush():
     out.extend(sorted(sec)); sec.clear()
-for line in open(sys.argv[1], encoding="utf-8").read().split("\n"):
+text = open(sys.argv[1], encoding="utf-8").read()
+# -v: Ansible names its config file; its interpreter discovery is Python's
+text = re.sub(r'"ansible_facts": \{"discovered_interpreter_python": "[^"]*"\}, ', '', text)
+text = re.sub(r' *"ansible_facts": \{\n *"discovered_interpreter_python": "[^"]*"\n *\},\n', '', text)
+if sys.argv[2] == "vvv":
+    # -vvv: Ansible's connection chatter and module arguments are its own
+    text = re.sub(r' *"invocation": \{\n *"module_args": \{\n(.*\n)*? *\}\n *\},?\n', '', text)
+    text = text[text.find("PLAY ["):] if "PLAY [" in text else text
+    keep = re.compile(r'^(PLAY|TASK|RUNNING HANDLER|ok:|changed:|skipping:|fatal:|failed:|\.\.\.ignoring|[ {}\[\]"]|localhost|w[0-9]|$)')
+    text = "\n".join(l for l in text.split("\n") if keep.match(l) and not l.startswith("<"))
+for line in text.split("\n"):
+    if re.match(r"^(No config file found; using defaults|Using .* as config file)$", line):
+        continue
     line = re.sub(r'"(delta|end|start|epoch)": "[^"]*"', r'"\1": X', line)
     # how ssh words a refused connection is the tool's own
     line = re.sub(r'(UNREACHABLE! => ).*', r'\1X', line)
@@ -100,6 +112,11 @@ cases/free.yml||hosts4|lines
 cases/pause.yml||hosts4
 cases/include_loop.yml||hosts4
 cases/free.yml|-f 1|hosts4|lines
+cases/basics.yml|-v|
+cases/blocks_loops_facts.yml|-v|
+cases/verbose.yml||hosts4
+cases/verbose.yml|-v|hosts4
+cases/verbose.yml|-vvv|hosts4|vvv
 CASES
 # the retry file, with Ansible's setting: same output, same file
 n=$((n+1))
