@@ -25,6 +25,7 @@
 
 #include <openssl/evp.h>
 
+#include "filecache.h"
 #include "json.h"
 #include "module.h"
 #include "shell.h"
@@ -66,6 +67,7 @@ struct copy_op {
 	bool			 content;	/* content, no file name */
 	const char		*header;	/* diff's after_header */
 	struct value		*extra;		/* more keys for a failure */
+	const struct cfile	*src;		/* the last controller file */
 };
 
 /* A remote path as probe() found it. */
@@ -189,6 +191,18 @@ digest(const EVP_MD *md, const void *data, size_t len, char *hex)
 		hex[2 * i + 1] = digits[buf[i] & 15];
 	}
 	hex[2 * n] = '\0';
+}
+
+/* digest() of data, from the file cache when data is the file read. */
+static void
+data_digest(const struct copy_op *op, const EVP_MD *md, const char *data,
+    size_t len, char *hex)
+{
+	if (op->src != NULL && data == op->src->data && len == op->src->len) {
+		strcpy(hex, md == EVP_md5() ? op->src->md5 : op->src->sha1);
+		return;
+	}
+	digest(md, data, len, hex);
 }
 
 static int
@@ -1068,7 +1082,7 @@ write_one(struct copy_op *op, const char *from, const char *data,
 	if (pp.tmp != NULL)
 		val_dict_set(a, r, "src", val_new_str(a, pp.tmp));
 	if (data != NULL) {
-		digest(EVP_md5(), data, len, md5);
+		data_digest(op, EVP_md5(), data, len, md5);
 		val_dict_set(a, r, "md5sum", val_new_str(a, md5));
 	} else if (st->md5 != NULL)
 		val_dict_set(a, r, "md5sum", val_new_str(a, st->md5));
@@ -1086,18 +1100,19 @@ static int
 load_source(struct copy_op *op, const char *full, const char **data,
     size_t *len, struct err *err)
 {
-	char *buf;
-	size_t n;
+	const struct cfile *cf;
 
 	if (*data != NULL)
 		return 0;
-	if (read_file(full, &buf, &n) < 0)
+	/* read and hashed once for all hosts */
+	cf = fcache_get(full);
+	if (cf == NULL)
 		return fail_msg(err, "could not find src=%s, Could not find or "
 		    "access '%s' on the Ansible Controller. (%s)", full, full,
 		    strerror(errno));
-	*data = arena_strndup(op->ctx->a, buf, n);
-	*len = n;
-	free(buf);
+	op->src = cf;
+	*data = cf->data;
+	*len = cf->len;
 	return 0;
 }
 
@@ -1144,7 +1159,7 @@ copy_one(struct copy_op *op, const char *full, const char *data, size_t len,
 	}
 	if (st.exists && !op->force)
 		return 1;
-	digest(EVP_sha1(), data, len, sum);
+	data_digest(op, EVP_sha1(), data, len, sum);
 	/* The action adds the checksum to whatever the module returns. */
 	extra_set(op, "checksum", val_new_str(a, sum));
 	if (st.sum == NULL || strcmp(st.sum, sum) != 0) {

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <libssh/libssh.h>
+#include <openssl/evp.h>
 
 #include "conn.h"
 #include "known_hosts.h"
@@ -39,6 +40,7 @@ struct conn {
 	char			*known_hosts;	/* resolved path */
 	ssh_channel		 sh;		/* the resident shell, or NULL */
 	bool			 no_sh;		/* none: a channel a command */
+	int			 b64;		/* base64 there: 1, not: -1 */
 	char			 token[33];	/* the shell's end marker */
 };
 
@@ -514,9 +516,65 @@ find_marker(const struct strbuf *sb, const char *token, size_t *from)
  * Runs line in the resident shell: 0 with res filled, 1 when there is no
  * shell to use (the caller opens a channel instead), -1 with err.
  */
+/* The most stdin that goes through the resident shell (dash keeps it). */
+#define SHELL_STDIN_MAX	(64u << 20)
+
+/* Writes all of p to the channel; SSH_ERROR or 0. */
 static int
-exec_shell(struct conn *c, const char *line, struct conn_result *res,
-    struct err *err)
+write_all(ssh_channel ch, const char *p, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		int n = ssh_channel_write(ch, p + off, (uint32_t)(len - off));
+
+		if (n == SSH_ERROR)
+			return SSH_ERROR;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/* data as base64 lines of 16 KiB, written as they are made. */
+static int
+write_base64(ssh_channel ch, const char *data, size_t len)
+{
+	unsigned char line[16384 + 4];
+
+	for (size_t off = 0; off < len; off += 12288) {
+		size_t n = len - off < 12288 ? len - off : 12288;
+		int m = EVP_EncodeBlock(line, (const unsigned char *)data + off,
+		    (int)n);
+
+		line[m++] = '\n';
+		if (write_all(ch, (const char *)line, (size_t)m) == SSH_ERROR)
+			return SSH_ERROR;
+	}
+	return 0;
+}
+
+static int exec_shell(struct conn *, const char *, const struct input *,
+    struct conn_result *, struct err *);
+
+/* Whether the host has base64 (asked once, in the resident shell). */
+static bool
+shell_has_base64(struct conn *c, struct err *err)
+{
+	struct conn_result r;
+	struct input none = { 0 };
+
+	if (c->b64 == 0) {
+		conn_result_init(&r);
+		if (exec_shell(c, "command -v base64 >/dev/null 2>&1 && echo y",
+		    &none, &r, err) == 0)
+			c->b64 = r.rc == 0 && strncmp(r.out.buf, "y", 1) == 0 ?
+			    1 : -1;
+		conn_result_release(&r);
+	}
+	return c->b64 > 0;
+}
+
+static int
+exec_shell(struct conn *c, const char *line, const struct input *in,
+    struct conn_result *res, struct err *err)
 {
 	struct strbuf script = STRBUF_INIT, out = STRBUF_INIT,
 	    errb = STRBUF_INIT;
@@ -534,17 +592,32 @@ exec_shell(struct conn *c, const char *line, struct conn_result *res,
 		c->no_sh = true;
 		return 1;
 	}
-	sb_addf(&script, "{\n%s\n} </dev/null\n", line);
+	if (in->prelen + in->len == 0)
+		sb_addf(&script, "{\n%s\n} </dev/null\n", line);
+	else
+		/*
+		 * stdin: base64 in a here-document, decoded into the command;
+		 * the delimiter holds "_", which base64 never writes.
+		 */
+		sb_addf(&script, "base64 -d <<'MUSTER_%s' | %s\n", c->token,
+		    line);
+	if (write_all(c->sh, script.buf, script.len) == SSH_ERROR ||
+	    (in->prelen + in->len > 0 &&
+	    (write_base64(c->sh, in->pre, in->prelen) == SSH_ERROR ||
+	    write_base64(c->sh, in->data, in->len) == SSH_ERROR))) {
+		sb_release(&script);
+		return fail_dead(c, err, "lost the connection to",
+		    ssh_get_error(c->s));
+	}
+	sb_reset(&script);
+	if (in->prelen + in->len > 0)
+		sb_addf(&script, "MUSTER_%s\n", c->token);
 	sb_addf(&script, "printf '\\n%s %%d\\n' $?; printf '\\n%s\\n' >&2\n",
 	    c->token, c->token);
-	for (size_t off = 0; off < script.len; off += (size_t)n) {
-		n = ssh_channel_write(c->sh, script.buf + off,
-		    (uint32_t)(script.len - off));
-		if (n == SSH_ERROR) {
-			sb_release(&script);
-			return fail_dead(c, err, "lost the connection to",
-			    ssh_get_error(c->s));
-		}
+	if (write_all(c->sh, script.buf, script.len) == SSH_ERROR) {
+		sb_release(&script);
+		return fail_dead(c, err, "lost the connection to",
+		    ssh_get_error(c->s));
 	}
 	sb_release(&script);
 	if (c->o.command_timeout > 0)
@@ -737,9 +810,12 @@ conn_exec(struct conn *c, const char *cmd, const struct become *b,
 		if (in.len > 0)
 			sb_add(&pw, in.data, in.len);
 		rc = exec_local(c, line.buf, &pw, res, err);
-	} else if (in.len > 0 || in.prelen > 0 || !shell_wanted() ||
-	    (rc = exec_shell(c, line.buf, res, err)) == 1)
-		rc = exec_ssh(c, line.buf, &in, res, err);
+	} else if (!shell_wanted() || c->no_sh ||
+	    ((in.len > 0 || in.prelen > 0) &&
+	    (in.len + in.prelen > SHELL_STDIN_MAX ||
+	    !shell_has_base64(c, err))) ||
+	    (rc = exec_shell(c, line.buf, &in, res, err)) == 1)
+		rc = c->dead ? -1 : exec_ssh(c, line.buf, &in, res, err);
 	res->end = now_wall();
 	sb_release(&line);
 	sb_release(&pw);

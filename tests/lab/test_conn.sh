@@ -100,6 +100,9 @@ ok $? "raw: output kept as is, rc reported"
 cat >resident.yml <<'EOF2'
 - hosts: h10
   gather_facts: false
+  vars:
+    payload: "a'b\"c\n$HOME `x` MUSTER_x\n\n"
+    payload_lines: ["a'b\"c", "$HOME `x` MUSTER_x"]
   tasks:
     - {shell: 'cat /proc/$PPID/comm; echo $PPID', register: p1}
     - {shell: 'cat /proc/$PPID/comm; echo $PPID', register: p2}
@@ -111,6 +114,12 @@ cat >resident.yml <<'EOF2'
     - {shell: 'echo before; kill -9 $PPID; sleep 1', register: killed, ignore_errors: true, when: kill | bool}
     - {command: echo after, register: after}
     - {shell: 'exit 7', register: seven, failed_when: false}
+    # stdin through the shell: base64 in a here-document
+    - command: cat
+      args: {stdin: "{{ payload }}"}
+      register: si
+    - {copy: {src: "{{ bin }}", dest: /tmp/muster-bin}}
+    - {stat: {path: /tmp/muster-bin}, register: bst}
     - debug:
         msg: >-
           parent={{ p1.stdout_lines[0] }} same={{ p1.stdout == p2.stdout }}
@@ -120,16 +129,21 @@ cat >resident.yml <<'EOF2'
           killed={{ killed.rc | default(1) != 0 }}
           after={{ after.stdout }}
           seven={{ seven.rc }}
+          stdin={{ si.stdout_lines == payload_lines }}
+          bin={{ bst.stat.checksum == binsum }}
 EOF2
-"$MUSTER" -i "$LAB_DIR/inventory.ini" resident.yml -e kill=true >out 2>&1; rc=$?
+{ head -c 300000 /dev/urandom; printf "$(printf '\\%03o' $(seq 0 255))"; } >bin
+binsum=$(sha1sum bin | cut -d' ' -f1)
+"$MUSTER" -i "$LAB_DIR/inventory.ini" resident.yml -e kill=true -e bin="$PWD/bin" -e binsum=$binsum >out 2>&1; rc=$?
 msg=$(grep -o '"msg": "parent=.*"' out)
 ok $([ $rc = 0 ] && echo "$msg" | grep -q 'parent=sh same=True ' && echo 0 || echo 1) "two commands run under the same resident shell ($msg)"
 echo "$msg" | grep -q 'nl=\[no newline\] env=/root,\[\]\[\],0022 '; ok $? "each command starts afresh: cwd, variables, umask; output without a newline kept exactly"
 echo "$msg" | grep -q 'big=2000005,3000000,done '; ok $? "2 MB of stdout and 3 MB of stderr come back whole"
 echo "$msg" | grep -q 'killed=True after=after seven=7'; ok $? "a command that kills the shell fails alone; the next gets a new shell; exit codes pass through"
-MUSTER_SSH_SHELL=0 "$MUSTER" -i "$LAB_DIR/inventory.ini" resident.yml -e kill=false >out 2>&1; rc=$?
+echo "$msg" | grep -q 'stdin=True bin=True'; ok $? "stdin and a binary upload (every byte value) arrive whole through the shell"
+MUSTER_SSH_SHELL=0 "$MUSTER" -i "$LAB_DIR/inventory.ini" resident.yml -e kill=false -e bin="$PWD/bin" -e binsum=$binsum >out 2>&1; rc=$?
 msg=$(grep -o '"msg": "parent=.*"' out)
-ok $([ $rc = 0 ] && echo "$msg" | grep -q 'parent=sshd same=True nl=\[no newline\] env=/root,\[\]\[\],0022 big=2000005,3000000,done killed=True after=after seven=7' && echo 0 || echo 1) "MUSTER_SSH_SHELL=0: a channel a command, same results ($msg)"
+ok $([ $rc = 0 ] && echo "$msg" | grep -q 'parent=sshd same=True nl=\[no newline\] env=/root,\[\]\[\],0022 big=2000005,3000000,done killed=True after=after seven=7 stdin=True bin=True' && echo 0 || echo 1) "MUSTER_SSH_SHELL=0: a channel a command, same results ($msg)"
 
 # the local connection needs no sshd at all
 [ "$("$MUSTER" localhost -a 'echo local' -o 2>&1)" = "localhost | CHANGED | rc=0 | (stdout) local" ]; ok $? "implicit localhost runs locally"
